@@ -1,0 +1,1 @@
+from ._profile import FirmProfile

@@ -1,0 +1,420 @@
+"""Rule conditions, compiled once into vectorised column operations.
+
+A condition is compiled against the column types of the contract (plus three derived columns)
+through a closed table of operators; nothing in a rules file is ever evaluated as code.
+Evaluation is three-valued (Kleene logic): every node returns two boolean masks over the rows,
+``true`` and ``false``; a row in neither is *unknown* because an input it needs is blank.
+
+- ``all``: true where every child is true; false where any child is false.
+- ``any``: true where any child is true; false where every child is false.
+- ``not``: swaps the masks.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._columns import COLUMNS, Kind
+from ._parse import category_key
+from ._rules_schema import AllOf, AnyOf, Leaf, NotOf
+from .exceptions import RulesError
+
+__all__ = ["DERIVED", "ColumnType", "Node", "compile_condition", "rule_columns"]
+
+Masks = tuple[np.ndarray, np.ndarray]
+Values = Mapping[str, np.ndarray]
+
+SECTOR_CLASSES = ("hard_tech", "state_priority", "soft_tech", "other")
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """What a rule may do with a column: its kind and, for categories, the vocabulary."""
+
+    kind: Kind
+    vocabulary: tuple[str, ...] = ()
+    fraction: bool = False
+
+
+#: Columns computed from the profile for the rules (see ``_context.py``).
+DERIVED: dict[str, ColumnType] = {
+    "sector_class": ColumnType(Kind.CATEGORY, SECTOR_CLASSES),
+    "in_talent_cluster": ColumnType(Kind.BOOLEAN),
+    "firm_age": ColumnType(Kind.NUMBER),
+}
+
+
+def rule_columns() -> dict[str, ColumnType]:
+    """Every column a condition may name."""
+    out = {
+        c.name: ColumnType(c.kind, c.vocabulary, c.kind is Kind.FRACTION)
+        for c in COLUMNS
+        if c.kind in (Kind.CATEGORY, Kind.BOOLEAN, Kind.FRACTION, Kind.NUMBER, Kind.INTEGER)
+        and c.name != "favoured"
+    }
+    out.update(DERIVED)
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}" if abs(x) < 10 and x != int(x) else f"{x:g}"
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+class Node:
+    """A compiled condition."""
+
+    def evaluate(self, values: Values) -> Masks:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def describe(self) -> str:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        """Why the condition is not true for row ``i``: the failing parts, with margins."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def columns(self) -> set[str]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def thresholds(self, column: str) -> list[float]:
+        """Values of ``column`` at which this condition can change (for levers)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def leaves(self) -> list[LeafNode]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def state_at(self, values: Values, i: int) -> int:
+        t, f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
+        return 1 if t[0] else (0 if f[0] else -1)
+
+
+@dataclass(frozen=True)
+class LeafNode(Node):
+    column: str
+    ctype: ColumnType
+    op: str
+    value: Any = None
+    other: str | None = None
+
+    # evaluation -------------------------------------------------------------------------
+
+    def _known(self, values: Values) -> np.ndarray:
+        x = values[self.column]
+        known = x >= 0 if self.ctype.kind is Kind.CATEGORY else ~np.isnan(x)
+        if self.other is not None:
+            known = known & ~np.isnan(values[self.other])
+        return known
+
+    def _compare(self, values: Values) -> np.ndarray:
+        x = values[self.column]
+        op, v = self.op, self.value
+        if self.ctype.kind is Kind.CATEGORY:
+            lut = np.zeros(len(self.ctype.vocabulary) + 1, dtype=bool)
+            codes = v if isinstance(v, tuple) else (v,)
+            lut[list(codes)] = True
+            hit = lut[x]  # code -1 reads the last slot, which is False
+            return ~hit if op in ("not_equals", "not_in") else hit
+        if self.ctype.kind is Kind.BOOLEAN:
+            return x == 1.0 if op == "is_true" else x == 0.0
+        y = values[self.other] if self.other is not None else v
+        with np.errstate(invalid="ignore"):
+            if op == "lt":
+                return x < y
+            if op == "lte":
+                return x <= y
+            if op == "gt":
+                return x > y
+            if op == "gte":
+                return x >= y
+            if op == "between":
+                return (x >= v[0]) & (x <= v[1])
+            if op in ("equals", "in"):
+                return np.isin(x, v if isinstance(v, tuple) else (v,))
+            return ~np.isin(x, v if isinstance(v, tuple) else (v,))  # not_equals, not_in
+
+    def evaluate(self, values: Values) -> Masks:
+        known = self._known(values)
+        if self.op == "is_unknown":
+            return ~known, known
+        if self.op == "is_known":
+            return known, ~known
+        hit = self._compare(values)
+        return known & hit, known & ~hit
+
+    # words ------------------------------------------------------------------------------
+
+    def _shown(self, v: Any) -> str:
+        if self.ctype.kind is Kind.CATEGORY:
+            codes = v if isinstance(v, tuple) else (v,)
+            return ", ".join(self.ctype.vocabulary[c] for c in codes)
+        if isinstance(v, tuple):
+            return ", ".join(_fmt(x) for x in v)
+        return _fmt(v)
+
+    def describe(self) -> str:
+        c, op = self.column, self.op
+        words = {
+            "lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "equals": "is",
+            "not_equals": "is not", "in": "is one of", "not_in": "is none of",
+        }  # fmt: skip
+        if op == "is_true":
+            return f"{c} is true"
+        if op == "is_false":
+            return f"{c} is false"
+        if op == "is_unknown":
+            return f"{c} is unknown"
+        if op == "is_known":
+            return f"{c} is known"
+        if op == "between":
+            return f"{c} is between {_fmt(self.value[0])} and {_fmt(self.value[1])}"
+        rhs = self.other if self.other is not None else self._shown(self.value)
+        return f"{c} {words[op]} {rhs}"
+
+    def _actual(self, values: Values, i: int, column: str) -> str:
+        x = values[column][i]
+        if column == self.column and self.ctype.kind is Kind.CATEGORY:
+            return self.ctype.vocabulary[x] if x >= 0 else "unknown"
+        if self.ctype.kind is Kind.BOOLEAN:
+            return "true" if x == 1 else "false"
+        return _fmt(float(x))
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        t, f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
+        if t[0]:
+            return []
+        if not f[0]:
+            missing = [c for c in (self.column, self.other) if c is not None]
+            unknown = [c for c in missing if not self._col_known(values, c, i)]
+            return [f"{' and '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} unknown"]
+        x = self._actual(values, i, self.column)
+        op = self.op
+        if self.other is not None:
+            y = self._actual(values, i, self.other)
+            rel = {"lt": "not below", "lte": "above", "gt": "not above", "gte": "below"}[op]
+            return [f"{self.column} {x} is {rel} {self.other} {y}"]
+        if op in ("gte", "gt"):
+            return [f"{self.column} {x} is below the {_fmt(self.value)} threshold"]
+        if op in ("lte", "lt"):
+            return [f"{self.column} {x} is above the {_fmt(self.value)} limit"]
+        if op == "between":
+            return [f"{self.column} {x} is outside {_fmt(self.value[0])} to {_fmt(self.value[1])}"]
+        if op in ("is_true", "is_false"):
+            return [f"{self.column} is {x}"]
+        if op in ("is_known", "is_unknown"):
+            return [f"{self.column} is {'unknown' if op == 'is_known' else 'known'}"]
+        if op in ("equals", "in"):
+            return [f"{self.column} is {x}, not {self._shown(self.value)}"]
+        return [f"{self.column} is {x}"]
+
+    def _col_known(self, values: Values, column: str, i: int) -> bool:
+        x = values[column][i]
+        if column == self.column and self.ctype.kind is Kind.CATEGORY:
+            return bool(x >= 0)
+        return not np.isnan(x)
+
+    def columns(self) -> set[str]:
+        return {self.column} | ({self.other} if self.other else set())
+
+    def thresholds(self, column: str) -> list[float]:
+        if column != self.column or self.other is not None:
+            return []
+        if self.ctype.kind in (Kind.CATEGORY, Kind.BOOLEAN) or self.value is None:
+            return []
+        v = self.value
+        return [float(x) for x in (v if isinstance(v, tuple) else (v,))]
+
+    def leaves(self) -> list[LeafNode]:
+        return [self]
+
+
+@dataclass(frozen=True)
+class AllNode(Node):
+    children: tuple[Node, ...]
+
+    def evaluate(self, values: Values) -> Masks:
+        masks = [c.evaluate(values) for c in self.children]
+        t = np.logical_and.reduce([m[0] for m in masks])
+        f = np.logical_or.reduce([m[1] for m in masks])
+        return t, f
+
+    def describe(self) -> str:
+        return "all of (" + "; ".join(c.describe() for c in self.children) + ")"
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        return [w for c in self.children for w in c.why_not(values, i)]
+
+    def columns(self) -> set[str]:
+        return set().union(*(c.columns() for c in self.children))
+
+    def thresholds(self, column: str) -> list[float]:
+        return [x for c in self.children for x in c.thresholds(column)]
+
+    def leaves(self) -> list[LeafNode]:
+        return [x for c in self.children for x in c.leaves()]
+
+
+@dataclass(frozen=True)
+class AnyNode(AllNode):
+    def evaluate(self, values: Values) -> Masks:
+        masks = [c.evaluate(values) for c in self.children]
+        t = np.logical_or.reduce([m[0] for m in masks])
+        f = np.logical_and.reduce([m[1] for m in masks])
+        return t, f
+
+    def describe(self) -> str:
+        return "any of (" + "; ".join(c.describe() for c in self.children) + ")"
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        parts = [w for c in self.children for w in c.why_not(values, i)]
+        return ["none holds: " + "; ".join(parts)] if parts else []
+
+
+@dataclass(frozen=True)
+class NotNode(Node):
+    child: Node
+
+    def evaluate(self, values: Values) -> Masks:
+        t, f = self.child.evaluate(values)
+        return f, t
+
+    def describe(self) -> str:
+        return f"not ({self.child.describe()})"
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        state = self.child.state_at(values, i)
+        if state == -1:
+            return [f"{self.child.describe()} cannot be decided (an input is unknown)"]
+        return [f"{self.child.describe()} holds"] if state == 1 else []
+
+    def columns(self) -> set[str]:
+        return self.child.columns()
+
+    def thresholds(self, column: str) -> list[float]:
+        return self.child.thresholds(column)
+
+    def leaves(self) -> list[LeafNode]:
+        return self.child.leaves()
+
+
+# --- compiling -----------------------------------------------------------------------------
+
+_OPS_BY_KIND = {
+    Kind.CATEGORY: {"equals", "not_equals", "in", "not_in", "is_unknown", "is_known"},
+    Kind.BOOLEAN: {"is_true", "is_false", "is_unknown", "is_known"},
+    Kind.NUMBER: {
+        "lt", "lte", "gt", "gte", "between", "equals", "not_equals", "in", "not_in",
+        "is_unknown", "is_known",
+    },
+}  # fmt: skip
+_OPS_BY_KIND[Kind.FRACTION] = _OPS_BY_KIND[Kind.NUMBER]
+_OPS_BY_KIND[Kind.INTEGER] = _OPS_BY_KIND[Kind.NUMBER]
+
+
+def compile_condition(cond: Any, file: str, rule_id: str) -> Node:
+    """Compile a validated condition model into a :class:`Node`, checking it fits the contract."""
+    if isinstance(cond, AllOf):
+        return AllNode(tuple(compile_condition(c, file, rule_id) for c in cond.all))
+    if isinstance(cond, AnyOf):
+        return AnyNode(tuple(compile_condition(c, file, rule_id) for c in cond.any))
+    if isinstance(cond, NotOf):
+        return NotNode(compile_condition(cond.not_, file, rule_id))
+    assert isinstance(cond, Leaf)
+    return _compile_leaf(cond, file, rule_id)
+
+
+def _fail(file: str, rule_id: str, problem: str, suggestion: str | None = None) -> RulesError:
+    return RulesError(file, problem, rule_id=rule_id, suggestion=suggestion)
+
+
+def _column_type(name: str, file: str, rule_id: str) -> ColumnType:
+    known = rule_columns()
+    if name not in known:
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
+        raise _fail(
+            file, rule_id, f"unknown column {name!r} in condition",
+            repr(close[0]) if close else None,
+        )  # fmt: skip
+    return known[name]
+
+
+def _compile_leaf(leaf: Leaf, file: str, rule_id: str) -> LeafNode:
+    ctype = _column_type(leaf.column, file, rule_id)
+    op = leaf.op
+    allowed = _OPS_BY_KIND[ctype.kind]
+    if op not in allowed:
+        raise _fail(
+            file, rule_id,
+            f"operator {op!r} does not fit {ctype.kind.value} column {leaf.column!r} "
+            f"(use one of: {', '.join(sorted(allowed))})",
+        )  # fmt: skip
+    no_value = op in ("is_true", "is_false", "is_unknown", "is_known")
+    if no_value:
+        if leaf.value is not None or leaf.other_column is not None:
+            raise _fail(file, rule_id, f"operator {op!r} takes no value")
+        return LeafNode(leaf.column, ctype, op)
+    if leaf.other_column is not None:
+        other = _column_type(leaf.other_column, file, rule_id)
+        if op not in ("lt", "lte", "gt", "gte") or other.kind not in (
+            Kind.NUMBER, Kind.FRACTION, Kind.INTEGER,
+        ) or ctype.kind is Kind.CATEGORY:  # fmt: skip
+            raise _fail(
+                file, rule_id,
+                f"'other_column' compares two number columns with lt/lte/gt/gte; "
+                f"got {leaf.column!r} {op} {leaf.other_column!r}",
+            )  # fmt: skip
+        if leaf.value is not None:
+            raise _fail(file, rule_id, "give either 'value' or 'other_column', not both")
+        return LeafNode(leaf.column, ctype, op, None, leaf.other_column)
+    if leaf.value is None:
+        raise _fail(file, rule_id, f"operator {op!r} on {leaf.column!r} needs a 'value'")
+    if ctype.kind is Kind.CATEGORY:
+        return LeafNode(leaf.column, ctype, op, _category_value(leaf, ctype, file, rule_id))
+    return LeafNode(leaf.column, ctype, op, _number_value(leaf, ctype, file, rule_id))
+
+
+def _category_value(leaf: Leaf, ctype: ColumnType, file: str, rule_id: str) -> Any:
+    listy = leaf.op in ("in", "not_in")
+    raw = leaf.value
+    if listy != isinstance(raw, list):
+        shape = "a list of values" if listy else "a single value"
+        raise _fail(file, rule_id, f"operator {leaf.op!r} on {leaf.column!r} needs {shape}")
+    by_key = {category_key(v): i for i, v in enumerate(ctype.vocabulary)}
+    codes = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        code = by_key.get(category_key(str(item)))
+        if code is None:
+            close = difflib.get_close_matches(str(item), ctype.vocabulary, n=1, cutoff=0.5)
+            raise _fail(
+                file, rule_id, f"{item!r} is not in the vocabulary of {leaf.column!r}",
+                repr(close[0]) if close else None,
+            )  # fmt: skip
+        codes.append(code)
+    return tuple(codes) if listy else codes[0]
+
+
+def _number_value(leaf: Leaf, ctype: ColumnType, file: str, rule_id: str) -> Any:
+    raw = leaf.value
+    listy = leaf.op in ("in", "not_in", "between")
+    if listy != isinstance(raw, list):
+        shape = "a list of numbers" if listy else "a single number"
+        raise _fail(file, rule_id, f"operator {leaf.op!r} on {leaf.column!r} needs {shape}")
+    items = raw if isinstance(raw, list) else [raw]
+    if any(isinstance(x, bool) or not isinstance(x, int | float) for x in items):
+        raise _fail(file, rule_id, f"{leaf.column!r} is a number column; got {raw!r}")
+    if leaf.op == "between" and (len(items) != 2 or items[0] > items[1]):
+        raise _fail(file, rule_id, f"'between' needs [low, high] with low ≤ high; got {raw!r}")
+    if ctype.fraction and any(not 0 <= x <= 1 for x in items):
+        raise _fail(
+            file, rule_id,
+            f"{leaf.column!r} is a fraction from 0 to 1; {raw!r} is out of range "
+            "(write 30% as 0.30)",
+        )  # fmt: skip
+    return tuple(float(x) for x in items) if listy else float(items[0])

@@ -1,0 +1,287 @@
+"""Parse the cells of one column of firms, vectorised, and say exactly which cells are bad.
+
+Input is a pyarrow array: strings from a CSV, or typed values from Parquet or a pandas frame.
+Output is a numpy array in the engine's representation plus a mask of bad cells:
+
+=========  ==============================================  =========================
+kind       representation                                  unknown
+=========  ==============================================  =========================
+number     float64 (fraction, number, integer, boolean)    NaN
+category   int16 code into the column's vocabulary         -1
+date       datetime64[D]                                   NaT
+text       pyarrow string array (as given)                 null
+=========  ==============================================  =========================
+
+Distinct values of categories and booleans are few, so those columns are dictionary-encoded
+and only the dictionary is looked at in Python; numbers go through pyarrow's C cast, with a
+pandas fallback only to find the bad cells when the cast fails.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._columns import MAX_TEXT_LENGTH, Column, Kind
+
+__all__ = ["ParsedColumn", "category_key", "parse_array"]
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "1.0", "是", "真"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "0.0", "否", "假"})
+
+
+@dataclass
+class ParsedColumn:
+    """One parsed column: ``values`` (see the module docstring) and which cells are bad.
+
+    ``expected`` maps a bad cell's text to what was expected, where that differs from the
+    column's general expectation (for example a "did you mean" for a misspelt sector).
+    """
+
+    values: np.ndarray | pa.Array
+    bad: np.ndarray  # bool, True where the cell breaks the contract
+    expected: dict[str, str] = field(default_factory=dict)
+
+
+def category_key(text: str) -> str:
+    """The form in which category values are compared: case, spaces, ``-`` and ``_`` ignored."""
+    return re.sub(r"[\s_\-]+", "", text.lower())
+
+
+def parse_array(col: Column, arr: pa.Array | pa.ChunkedArray) -> ParsedColumn:
+    """Parse one column's cells according to its declaration."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_null(arr.type):
+        arr = pa.array([None] * len(arr), type=pa.string())
+    if col.kind is Kind.TEXT:
+        return _parse_text(col, arr)
+    if col.kind is Kind.CATEGORY:
+        return _parse_category(col, arr)
+    if col.kind is Kind.BOOLEAN:
+        return _parse_boolean(col, arr)
+    if col.kind is Kind.DATE:
+        return _parse_date(col, arr)
+    return _parse_number(col, arr)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    """Trim whitespace; a cell with nothing left is unknown (null)."""
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+
+
+def _no_bad(n: int) -> np.ndarray:
+    return np.zeros(n, dtype=bool)
+
+
+def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Dictionary-encode ``arr`` and map each distinct value with ``lookup(text) -> code``.
+
+    ``lookup`` returns a code, ``None`` for unknown, or raises ``KeyError`` for a bad value.
+    Returns (codes per row as float64 with NaN unknown, bad mask, distinct bad texts).
+    """
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr)
+    dictionary = arr.dictionary.to_pylist()
+    table = np.full(len(dictionary) + 1, np.nan)
+    bad_code = np.zeros(len(dictionary) + 1, dtype=bool)
+    bad_texts: list[str] = []
+    for i, raw in enumerate(dictionary):
+        text = str(raw).strip() if raw is not None else ""
+        if text == "":
+            continue
+        try:
+            code = lookup(text)
+        except KeyError:
+            bad_code[i] = True
+            bad_texts.append(text)
+            continue
+        if code is not None:
+            table[i] = code
+    indices = arr.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    return table[indices], bad_code[indices], bad_texts
+
+
+# --- text ----------------------------------------------------------------------------------
+
+
+def _parse_text(col: Column, arr: pa.Array) -> ParsedColumn:
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not _is_text(arr.type):
+        arr = pc.cast(arr, pa.string())
+    n = len(arr)
+    bad = _no_bad(n)
+    expected: dict[str, str] = {}
+    if col.required:
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
+        bad |= blank.to_numpy(zero_copy_only=False)
+    if n and pc.any(pc.fill_null(pc.match_substring(arr, "\x00"), False)).as_py():
+        nul = pc.fill_null(pc.match_substring(arr, "\x00"), False).to_numpy(zero_copy_only=False)
+        bad |= nul
+        for text in pc.filter(arr, pa.array(nul)).to_pylist():
+            expected[text] = "text without NUL (\\x00) characters"
+    lengths = pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
+    if n and lengths.max() > MAX_TEXT_LENGTH:
+        long = lengths > MAX_TEXT_LENGTH
+        bad |= long
+        for text in pc.filter(arr, pa.array(long)).to_pylist():
+            expected[text] = f"text of at most {MAX_TEXT_LENGTH} characters (got {len(text):,})"
+    return ParsedColumn(arr, bad, expected)
+
+
+# --- categories ----------------------------------------------------------------------------
+
+
+def _parse_category(col: Column, arr: pa.Array) -> ParsedColumn:
+    by_key = {category_key(v): i for i, v in enumerate(col.vocabulary)}
+
+    def lookup(text: str) -> int:
+        return by_key[category_key(text)]
+
+    if not pa.types.is_dictionary(arr.type):
+        if not _is_text(arr.type):
+            arr = pc.cast(arr, pa.string())
+        arr = _blank_to_null(arr)
+    codes, bad, bad_texts = _map_dictionary(arr, lookup)
+    expected = {}
+    for text in bad_texts:
+        close = difflib.get_close_matches(text.lower(), col.vocabulary, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        expected[text] = f"one of the {col.name} vocabulary{hint}"
+    out = np.where(np.isnan(codes), -1, codes).astype(np.int16)
+    return ParsedColumn(out, bad, expected)
+
+
+# --- booleans ------------------------------------------------------------------------------
+
+
+def _bool_lookup(text: str) -> float:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return 1.0
+    if word in FALSE_WORDS:
+        return 0.0
+    raise KeyError(text)
+
+
+def _parse_boolean(col: Column, arr: pa.Array) -> ParsedColumn:
+    t = arr.type
+    if pa.types.is_boolean(t):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return ParsedColumn(values, _no_bad(len(arr)))
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        bad = ~np.isnan(values) & (values != 0.0) & (values != 1.0)
+        return ParsedColumn(np.where(bad, np.nan, values), bad)
+    if not pa.types.is_dictionary(t) and not _is_text(t):
+        arr = pc.cast(arr, pa.string())
+    values, bad, _ = _map_dictionary(arr, _bool_lookup)
+    return ParsedColumn(values, bad)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def _to_float(arr: pa.Array) -> np.ndarray:
+    """Strings to float64: pyarrow's cast when every cell is a number, else pandas to locate."""
+    try:
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        as_series = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.to_numeric(as_series, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _parse_number(col: Column, arr: pa.Array) -> ParsedColumn:
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_dictionary(t):
+        arr = arr.cast(t.value_type)
+        t = arr.type
+    expected: dict[str, str] = {}
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        bad = np.isinf(values)
+    elif pa.types.is_boolean(t):
+        bad = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False))
+        values = np.full(n, np.nan)
+    else:
+        if not _is_text(t):
+            arr = pc.cast(arr, pa.string())
+        text = _blank_to_null(arr)
+        blank = text.is_null().to_numpy(zero_copy_only=False)
+        percent = np.zeros(n, dtype=bool)
+        if n and pc.any(pc.fill_null(pc.ends_with(text, "%"), False)).as_py():
+            percent = pc.fill_null(pc.ends_with(text, "%"), False).to_numpy(zero_copy_only=False)
+            text = pc.replace_substring_regex(text, r"\s*%$", "")
+        values = _to_float(text)
+        bad = ~blank & ~np.isfinite(values)
+        if percent.any():
+            if col.percent:
+                values = np.where(percent, values / 100.0, values)
+            else:
+                bad |= percent
+        if bad.any():
+            for raw in pc.filter(arr, pa.array(bad)).to_pylist():
+                word = raw.strip().lower()
+                if word in {"nan", "inf", "+inf", "-inf", "infinity", "-infinity"} or "e" in word:
+                    expected[raw] = col.expected + " (finite; leave the cell blank for unknown)"
+                elif "," in word:
+                    expected[raw] = col.expected + " (no thousands separators or decimal commas)"
+    known = ~np.isnan(values) & ~bad
+    if col.minimum is not None:
+        bad |= known & (values < col.minimum)
+    high = col.upper_bound()
+    if high is not None:
+        bad |= known & (values > high)
+    if col.kind is Kind.INTEGER:
+        bad |= known & (values != np.floor(values))
+    values[bad] = np.nan
+    values += 0.0  # turns -0.0 into 0.0
+    return ParsedColumn(values, bad, expected)
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def _parse_date(col: Column, arr: pa.Array) -> ParsedColumn:
+    t = arr.type
+    n = len(arr)
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        values = pc.cast(arr, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+        return ParsedColumn(values, _no_bad(n))
+    if pa.types.is_dictionary(t):
+        arr = arr.cast(t.value_type)
+    if not _is_text(arr.type):
+        arr = pc.cast(arr, pa.string())
+    text = _blank_to_null(arr)
+    try:
+        values = pc.cast(text, pa.date32()).to_numpy(zero_copy_only=False)
+        return ParsedColumn(values.astype("datetime64[D]"), _no_bad(n))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    bad = _no_bad(n)
+    for i, raw in enumerate(text.to_pylist()):
+        if raw is None:
+            continue
+        try:
+            out[i] = np.datetime64(_dt.date.fromisoformat(raw), "D")
+        except ValueError:
+            bad[i] = True
+    return ParsedColumn(out, bad)

@@ -1,0 +1,297 @@
+"""Read firms from a CSV file, a Parquet file or a pandas frame, in bounded chunks.
+
+The CSV fast path is pyarrow's streaming reader with every column read as text (the contract's
+own parser decides what a cell means). Two things it cannot do are handed to a slower,
+exact path built on the standard library's ``csv`` module, which resumes at the record where
+the fast path stopped: a cell larger than a read block, and bytes that do not decode. Ragged
+rows are caught on the fast path by pyarrow's invalid-row handler, with their row numbers.
+
+Rows are numbered as the user counts them in the file: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from ._profiles import Profiles, parse_table
+from .exceptions import InputError, Problem
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "iter_profiles", "source_name"]
+
+DEFAULT_CHUNK_ROWS = 250_000
+_BLOCK_SIZE = 16 << 20  # bytes per pyarrow read block: bounds memory, fits ordinary rows
+_FALLBACK_ROWS = 50_000
+
+Adapter = Callable[[pa.Table], pa.Table]
+
+
+def source_name(source: object) -> str:
+    return str(source) if isinstance(source, (str, Path)) else "<DataFrame>"
+
+
+def iter_profiles(
+    source: str | Path | pd.DataFrame,
+    *,
+    encoding: str = "utf-8",
+    adapter: Adapter | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Iterator[Profiles]:
+    """Yield the firms of ``source`` as parsed :class:`Profiles`, chunk by chunk.
+
+    Raises :class:`InputError` for a source that cannot be read at all (missing, a directory,
+    empty, header only, undecodable header, duplicated or missing ``name`` column).
+    """
+    name = source_name(source)
+    seen = 0
+    for table, rows, structural in _iter_tables(source, encoding, chunk_rows):
+        if adapter is not None:
+            table = adapter(table)
+        seen += table.num_rows + len(structural)
+        yield parse_table(table, name, rows, structural)
+    if seen == 0:
+        raise InputError(name, "has a header but no rows")
+
+
+def _iter_tables(
+    source: str | Path | pd.DataFrame, encoding: str, chunk_rows: int
+) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    if isinstance(source, pd.DataFrame):
+        yield from _frame_tables(source, chunk_rows)
+        return
+    path = Path(source)
+    if not path.exists():
+        raise InputError(path, "no such file")
+    if path.is_dir():
+        raise InputError(path, "is a directory, expected a CSV or Parquet file")
+    if path.stat().st_size == 0:
+        raise InputError(path, "is empty (no header, no rows)")
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        yield from _parquet_tables(path, chunk_rows)
+    else:
+        yield from _csv_tables(path, encoding, chunk_rows)
+
+
+# --- pandas --------------------------------------------------------------------------------
+
+
+def _frame_tables(
+    frame: pd.DataFrame, chunk_rows: int
+) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    names = [str(c) for c in frame.columns]
+    from ._profiles import check_columns
+
+    check_columns(names, "<DataFrame>")
+    for start in range(0, max(len(frame), 1), chunk_rows):
+        part = frame.iloc[start : start + chunk_rows]
+        arrays = [_series_to_arrow(part.iloc[:, i]) for i in range(part.shape[1])]
+        labels = part.index.to_numpy()
+        yield pa.Table.from_arrays(arrays, names=names), labels, []
+    if len(frame) == 0:
+        return
+
+
+def _series_to_arrow(series: pd.Series) -> pa.Array:
+    try:
+        return pa.Array.from_pandas(series)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # mixed Python objects: read them as the text a CSV would hold
+        texts = [None if _missing(v) else str(v) for v in series.tolist()]
+        return pa.array(texts, type=pa.string())
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --- Parquet -------------------------------------------------------------------------------
+
+
+def _parquet_tables(
+    path: Path, chunk_rows: int
+) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    try:
+        file = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(path, f"is not a readable Parquet file ({exc})") from None
+    start = 0
+    for batch in file.iter_batches(batch_size=chunk_rows):
+        table = pa.Table.from_batches([batch])
+        rows = np.arange(start, start + table.num_rows, dtype=np.int64) + 2
+        start += table.num_rows
+        yield table, rows, []
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _codec(encoding: str, path: Path) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(path, f"unknown encoding {encoding!r}") from None
+
+
+def _read_header(path: Path, codec: str) -> list[str]:
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and not codec.startswith("utf-16"):
+        raise InputError(
+            path,
+            "is UTF-16 encoded (it starts with a UTF-16 byte-order mark); "
+            "save it as UTF-8, or pass --encoding utf-16",
+        )
+    if codec == "utf-8":
+        codec = "utf-8-sig"
+    text = head.decode(codec, errors="replace")
+    first = text.splitlines()[0] if text.splitlines() else ""
+    raw_first = head.split(b"\n", 1)[0]
+    try:
+        raw_first.decode(codec)
+    except UnicodeDecodeError:
+        if len(raw_first) < len(head) or len(head) < (1 << 16):
+            hint = " (try --encoding gb18030)" if codec.startswith("utf-8") else ""
+            raise InputError(path, f"the header row is not valid {codec} text{hint}") from None
+    if not first.strip():
+        raise InputError(path, "has no header row (the first line is blank)")
+    return next(csv.reader([first]))
+
+
+def _csv_tables(
+    path: Path, encoding: str, chunk_rows: int
+) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    codec = _codec(encoding, path)
+    names = _read_header(path, codec)
+    from ._profiles import check_columns
+
+    check_columns(names, str(path))
+    invalid: list[tuple[int, str, int, int]] = []
+
+    def on_invalid(row: pa_csv.InvalidRow) -> str:
+        invalid.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    read_options = pa_csv.ReadOptions(
+        use_threads=False,
+        block_size=_BLOCK_SIZE,
+        encoding="utf8" if codec == "utf-8" else codec,
+    )
+    parse_options = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
+    convert_options = pa_csv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=False
+    )
+    good = 0  # data records yielded so far
+    reported = 0  # invalid records reported so far
+    try:
+        reader = pa_csv.open_csv(path, read_options, parse_options, convert_options)
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= chunk_rows:
+                table = pa.Table.from_batches(pending)
+                rows, structural = _number_rows(good, table.num_rows, invalid, reported)
+                reported += len(structural)
+                good += table.num_rows
+                yield table, rows, structural
+                pending, pending_rows = [], 0
+        if pending or len(invalid) > reported:
+            table = pa.Table.from_batches(pending, schema=reader.schema)
+            rows, structural = _number_rows(good, table.num_rows, invalid, reported, last=True)
+            reported += len(structural)
+            good += table.num_rows
+            yield table, rows, structural
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        message = str(exc)
+        if isinstance(exc, pa.ArrowInvalid) and not any(
+            word in message for word in ("straddling", "UTF8", "decode")
+        ):
+            raise InputError(path, f"is not a readable CSV file ({message})") from None
+        skip = good + reported
+        yield from _csv_fallback(path, codec, names, skip, chunk_rows)
+
+
+def _number_rows(
+    good: int, n: int, invalid: list[tuple[int, str, int, int]], reported: int, last: bool = False
+) -> tuple[np.ndarray, list[Problem]]:
+    """Row numbers for the next ``n`` good records, and the invalid records among them.
+
+    ``invalid`` holds every invalid record pyarrow has reported (with its row number, header =
+    row 1); a good record's number is its position among all records.
+    """
+    bad_rows = np.array(sorted(r[0] for r in invalid), dtype=np.int64)
+    # ordinal (0-based, data records only) of the k-th good record: k + (#bad before it)
+    bad_ord = bad_rows - 2
+    before = bad_ord - np.arange(len(bad_ord))  # good records before each bad one
+    k = np.arange(good, good + n, dtype=np.int64)
+    rows = k + np.searchsorted(before, k, side="right") + 2
+    upper = rows[-1] if n else np.iinfo(np.int64).max
+    structural = []
+    for number, text, expected, actual in sorted(invalid)[reported:]:
+        if not last and number > upper:
+            break
+        structural.append(
+            Problem(number, "*", text, f"{expected} fields as in the header (got {actual})")
+        )
+    return rows, structural
+
+
+def _csv_fallback(
+    path: Path, codec: str, names: list[str], skip: int, chunk_rows: int
+) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    """The exact slow path: the ``csv`` module, resuming after ``skip`` data records."""
+    csv.field_size_limit(sys.maxsize)
+    width = len(names)
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(
+            raw, encoding="utf-8-sig" if codec == "utf-8" else codec,
+            errors="surrogateescape", newline="",
+        )  # fmt: skip
+        reader = csv.reader(text)
+        next(reader)  # header
+        columns: list[list[str]] = [[] for _ in names]
+        rows: list[int] = []
+        structural: list[Problem] = []
+        for ordinal, record in enumerate(reader):
+            if ordinal < skip or not record:
+                continue
+            number = ordinal + 2
+            if any(_undecodable(cell) for cell in record):
+                shown = ",".join(record).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                hint = " (try --encoding gb18030)" if codec.startswith("utf-8") else ""
+                structural.append(Problem(number, "*", shown, f"text that decodes as {codec}{hint}"))
+            elif len(record) != width:
+                structural.append(
+                    Problem(number, "*", ",".join(record), f"{width} fields as in the header (got {len(record)})")
+                )
+            else:
+                for column, cell in zip(columns, record, strict=True):
+                    column.append(cell)
+                rows.append(number)
+            if len(rows) >= min(chunk_rows, _FALLBACK_ROWS):
+                yield _table(names, columns), np.array(rows, dtype=np.int64), structural
+                columns, rows, structural = [[] for _ in names], [], []
+        if rows or structural:
+            yield _table(names, columns), np.array(rows, dtype=np.int64), structural
+
+
+def _undecodable(cell: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in cell)
+
+
+def _table(names: list[str], columns: list[list[str]]) -> pa.Table:
+    return pa.Table.from_arrays([pa.array(c, type=pa.string()) for c in columns], names=names)

@@ -1,0 +1,283 @@
+"""A rules directory, loaded, checked against the contract and the seeds, and compiled.
+
+:meth:`RuleSet.load` reads ``taxonomy.yaml``, ``model_inputs.yaml`` and every other ``*.yaml``
+file as rule files (in file-name order), validates each with the strict models of
+``_rules_schema.py``, compiles every condition (``_conditions.py``) and checks that each
+evidence quote stands in the seed it cites. Any problem is a :class:`RulesError` naming the file
+and the rule. :meth:`RuleSet.evaluate` then runs all rules over a batch of firms at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from ._columns import PROVINCES, SECTORS, Kind
+from ._conditions import SECTOR_CLASSES, Node, compile_condition, rule_columns
+from ._evidence import Seeds
+from ._resources import bundled
+from ._rules_schema import Evidence, ModelInputsFile, Rule, RuleFile, TaxonomyFile, format_errors
+from ._yaml import load_yaml
+from .exceptions import RulesError
+
+__all__ = ["CompiledRule", "RuleResults", "RuleSet", "STATE_NAMES"]
+
+TAXONOMY_FILE = "taxonomy.yaml"
+INPUTS_FILE = "model_inputs.yaml"
+
+#: Rule states in :attr:`RuleResults.states`.
+FIRED, NOT_FIRED, NOT_EVALUABLE, NOT_IN_EFFECT = 1, 0, -1, -2
+STATE_NAMES = {
+    FIRED: "fired",
+    NOT_FIRED: "not fired",
+    NOT_EVALUABLE: "not evaluable",
+    NOT_IN_EFFECT: "not in effect",
+}
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    spec: Rule
+    node: Node
+    file: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class RuleResults:
+    """Every rule's state for every firm (rows x rules, int8; see :data:`STATE_NAMES`)."""
+
+    states: np.ndarray
+    values: dict[str, np.ndarray]  # the columns the rules saw, derived ones included
+
+
+def _validated(model: type[BaseModel], data: Any, path: Path) -> Any:
+    if not isinstance(data, dict):
+        raise RulesError(path, "expected a mapping at the top level (schema_version: 1, ...)")
+    if data.get("schema_version") not in (1, None) or "schema_version" not in data:
+        got = data.get("schema_version")
+        raise RulesError(path, f"schema_version must be 1 (got {got!r})")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        rule_id, problem, suggestion = format_errors(exc, model, data)[0]
+        raise RulesError(path, problem, rule_id=rule_id, suggestion=suggestion) from None
+
+
+def _check_evidence(
+    items: list[Evidence], seeds: Seeds, path: Path, rule_id: str | None
+) -> None:
+    names = seeds.names()
+    for ev in items:
+        if ev.source not in names:
+            import difflib
+
+            close = difflib.get_close_matches(ev.source, names, n=1, cutoff=0.3)
+            raise RulesError(
+                path, f"evidence cites seed {ev.source!r}, which is not in {seeds.directory}",
+                rule_id=rule_id, suggestion=repr(close[0]) if close else None,
+            )  # fmt: skip
+        if not seeds.contains(ev.source, ev.quote):
+            raise RulesError(
+                path,
+                f"evidence quote not found in {ev.source}: {ev.quote[:80]!r}",
+                rule_id=rule_id,
+            )
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Sector classes and talent clusters, as lookup tables over category codes."""
+
+    spec: TaxonomyFile
+    class_of_sector: np.ndarray  # int16, len(SECTORS) + 1; last slot = unknown (-1)
+    cluster_of_province: np.ndarray  # float, len(PROVINCES) + 1; NaN for unknown
+
+    @classmethod
+    def from_spec(cls, spec: TaxonomyFile, path: Path) -> Taxonomy:
+        lut = np.full(len(SECTORS) + 1, -1, dtype=np.int16)
+        for sc in spec.sector_classes:
+            for sector in sc.sectors:
+                if sector not in SECTORS:
+                    import difflib
+
+                    close = difflib.get_close_matches(sector, SECTORS, n=1)
+                    raise RulesError(
+                        path, f"class {sc.class_!r} lists unknown sector {sector!r}",
+                        suggestion=repr(close[0]) if close else None,
+                    )  # fmt: skip
+                i = SECTORS.index(sector)
+                if lut[i] >= 0:
+                    raise RulesError(path, f"sector {sector!r} is in two classes")
+                lut[i] = SECTOR_CLASSES.index(sc.class_)
+        missing = [s for s, c in zip(SECTORS, lut, strict=False) if c < 0]
+        if missing:
+            raise RulesError(path, f"sectors without a class: {', '.join(missing)}")
+        clusters = np.zeros(len(PROVINCES) + 1)
+        clusters[-1] = np.nan
+        for p in spec.talent_clusters.provinces:
+            if p not in PROVINCES:
+                raise RulesError(path, f"talent_clusters lists unknown province {p!r}")
+            clusters[PROVINCES.index(p)] = 1.0
+        return cls(spec, lut, clusters)
+
+
+class RuleSet:
+    """A loaded, checked and compiled rules directory."""
+
+    def __init__(
+        self,
+        directory: Path,
+        rules: list[CompiledRule],
+        taxonomy: Taxonomy,
+        inputs: ModelInputsFile,
+        seeds: Seeds,
+        sha256: str,
+    ) -> None:
+        self.directory = directory
+        self.rules = rules
+        self.taxonomy = taxonomy
+        self.inputs = inputs
+        self.seeds = seeds
+        self.sha256 = sha256
+        self.favour = [r for r in rules if r.spec.kind == "favour"]
+        self.risk = [r for r in rules if r.spec.kind == "risk"]
+        self.weights = np.array([r.spec.weight for r in self.favour], dtype=np.float64)
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None, seeds: str | Path | None = None) -> RuleSet:
+        """Load the rules in ``directory`` (default: the bundled rules)."""
+        root = Path(directory) if directory is not None else bundled("rules")
+        seed_dir = Path(seeds) if seeds is not None else bundled("seeds")
+        if not root.is_dir():
+            raise RulesError(root, "is not a directory of rules files")
+        seeds_ = Seeds(seed_dir)
+        files = sorted(root.glob("*.yaml"))
+        taxonomy_path, inputs_path = root / TAXONOMY_FILE, root / INPUTS_FILE
+        for needed in (taxonomy_path, inputs_path):
+            if not needed.exists():
+                raise RulesError(needed, "missing: a rules directory needs this file")
+        tax_spec = _validated(TaxonomyFile, load_yaml(taxonomy_path), taxonomy_path)
+        for sc in tax_spec.sector_classes:
+            _check_evidence(sc.evidence, seeds_, taxonomy_path, None)
+        _check_evidence(tax_spec.talent_clusters.evidence, seeds_, taxonomy_path, None)
+        taxonomy = Taxonomy.from_spec(tax_spec, taxonomy_path)
+        inputs = _validated(ModelInputsFile, load_yaml(inputs_path), inputs_path)
+        _check_inputs(inputs, inputs_path, seeds_)
+        compiled: list[CompiledRule] = []
+        seen: dict[str, Path] = {}
+        for path in files:
+            if path.name in (TAXONOMY_FILE, INPUTS_FILE):
+                continue
+            spec = _validated(RuleFile, load_yaml(path), path)
+            for rule in spec.rules:
+                if rule.id in seen:
+                    raise RulesError(
+                        path, f"duplicate rule id (also in {seen[rule.id].name})", rule_id=rule.id
+                    )
+                seen[rule.id] = path
+                node = compile_condition(rule.condition, str(path), rule.id)
+                _check_evidence(rule.evidence, seeds_, path, rule.id)
+                compiled.append(CompiledRule(rule, node, path.name))
+        if not compiled:
+            raise RulesError(root, "holds no rule files")
+        return cls(root, compiled, taxonomy, inputs, seeds_, _hash_files(files))
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def context(self, values: dict[str, Any], as_of: dt.date) -> dict[str, np.ndarray]:
+        """The columns rules see: the numeric contract columns plus the derived ones."""
+        out = {name: values[name] for name in rule_columns() if name in values}
+        out["sector_class"] = self.taxonomy.class_of_sector[values["sector"]]
+        out["in_talent_cluster"] = self.taxonomy.cluster_of_province[values["hq_province"]]
+        year = _row_dates(values, as_of).astype("datetime64[Y]").astype(np.int64) + 1970
+        out["firm_age"] = year - values["founded_year"]
+        return out
+
+    def evaluate(self, values: dict[str, Any], as_of: dt.date) -> RuleResults:
+        """Run every rule over a batch (``values`` as in :class:`~alignscore._profiles.Profiles`)."""
+        ctx = self.context(values, as_of)
+        n = len(values["sector"])
+        states = np.empty((n, len(self.rules)), dtype=np.int8)
+        dates = _row_dates(values, as_of)
+        for j, rule in enumerate(self.rules):
+            t, f = rule.node.evaluate(ctx)
+            col = np.where(t, FIRED, np.where(f, NOT_FIRED, NOT_EVALUABLE)).astype(np.int8)
+            active = _active(rule.spec, dates)
+            if active is not None:
+                col[~active] = NOT_IN_EFFECT
+            states[:, j] = col
+        return RuleResults(states, ctx)
+
+    def favour_index(self) -> np.ndarray:
+        return np.array([i for i, r in enumerate(self.rules) if r.spec.kind == "favour"], dtype=int)
+
+    def risk_index(self) -> np.ndarray:
+        return np.array([i for i, r in enumerate(self.rules) if r.spec.kind == "risk"], dtype=int)
+
+    def get(self, rule_id: str) -> CompiledRule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def _row_dates(values: dict[str, Any], as_of: dt.date) -> np.ndarray:
+    dates = values.get("as_of")
+    default = np.datetime64(as_of, "D")
+    if dates is None:
+        return np.full(len(values["sector"]), default)
+    return np.where(np.isnat(dates), default, dates)
+
+
+def _active(rule: Rule, dates: np.ndarray) -> np.ndarray | None:
+    if rule.effective_from is None and rule.effective_to is None:
+        return None
+    active = np.ones(len(dates), dtype=bool)
+    if rule.effective_from is not None:
+        active &= dates >= np.datetime64(rule.effective_from, "D")
+    if rule.effective_to is not None:
+        active &= dates <= np.datetime64(rule.effective_to, "D")
+    return active
+
+
+def _check_inputs(inputs: ModelInputsFile, path: Path, seeds: Seeds) -> None:
+    columns = rule_columns()
+    ids: set[str] = set()
+    for spec in inputs.inputs:
+        if spec.id in ids:
+            raise RulesError(path, f"duplicate model input id {spec.id!r}")
+        ids.add(spec.id)
+        if spec.column not in columns:
+            raise RulesError(path, f"model input {spec.id!r} names unknown column {spec.column!r}")
+        kind = columns[spec.column].kind
+        if spec.transform == "indicator":
+            if kind is not Kind.CATEGORY or not spec.values:
+                raise RulesError(
+                    path, f"model input {spec.id!r}: 'indicator' needs a category column and values"
+                )
+            vocab = columns[spec.column].vocabulary
+            bad = [v for v in spec.values if v not in vocab]
+            if bad:
+                raise RulesError(path, f"model input {spec.id!r}: {bad[0]!r} not in {spec.column}")
+        elif kind is Kind.CATEGORY:
+            raise RulesError(
+                path, f"model input {spec.id!r}: category column {spec.column!r} needs 'indicator'"
+            )
+        _check_evidence(spec.evidence, seeds, path, spec.id)
+
+
+def _hash_files(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,214 @@
+"""The file formats of a rules directory, as strict pydantic models.
+
+A rules directory holds ``taxonomy.yaml`` (sector classes and talent clusters),
+``model_inputs.yaml`` (the classifier's inputs and the directions analysts allow them), and any
+number of rule files. Every model forbids unknown keys; :func:`format_errors` turns pydantic's
+errors into one line naming the place, with a "did you mean" for a misspelt key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import model_validator as _model_validator
+
+__all__ = [
+    "OPERATORS",
+    "Condition",
+    "Evidence",
+    "InputSpec",
+    "Leaf",
+    "ModelInputsFile",
+    "Rule",
+    "RuleFile",
+    "SectorClass",
+    "TaxonomyFile",
+    "format_errors",
+]
+
+SCHEMA_VERSION = 1
+
+Op = Literal[
+    "equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "between",
+    "is_true", "is_false", "is_unknown", "is_known",
+]  # fmt: skip
+OPERATORS: tuple[str, ...] = Op.__args__  # type: ignore[attr-defined]
+
+Scalar = str | bool | int | float
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(_Strict):
+    """A verbatim quote and the seed file it stands in."""
+
+    source: str = Field(min_length=1)
+    quote: str = Field(min_length=10, max_length=600)
+
+
+class Leaf(_Strict):
+    """``{column, op, value}`` or ``{column, op, other_column}``."""
+
+    column: str
+    op: Op
+    value: Scalar | list[Scalar] | None = None
+    other_column: str | None = None
+
+
+class AllOf(_Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    not_: Condition = Field(alias="not")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not"):
+            if key in value:
+                return key
+    return "leaf"
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Leaf, Tag("leaf")],
+    Discriminator(_kind),
+]
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+class Rule(_Strict):
+    """One rule. Favour rules carry a ``weight`` in log-odds; risk rules a ``severity``."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+    title: str = Field(min_length=3)
+    signal: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    kind: Literal["favour", "risk"] = "favour"
+    weight: float | None = None
+    severity: Literal["low", "medium", "high"] | None = None
+    condition: Condition
+    rationale: str = Field(min_length=10)
+    evidence: list[Evidence] = Field(min_length=1)
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+    @_model_validator(mode="after")
+    def _weight_or_severity(self) -> Rule:
+        if self.kind == "favour":
+            if self.weight is None or self.weight == 0:
+                raise ValueError("a favour rule needs a non-zero 'weight' (log-odds points)")
+            if self.severity is not None:
+                raise ValueError("'severity' is for risk rules; a favour rule has a 'weight'")
+        else:
+            if self.weight is not None:
+                raise ValueError("a risk rule has no 'weight' (it never moves the score)")
+            if self.severity is None:
+                raise ValueError("a risk rule needs a 'severity': low, medium or high")
+        if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
+            raise ValueError("'effective_from' is after 'effective_to'")
+        return self
+
+
+class RuleFile(_Strict):
+    schema_version: Literal[1]
+    rules: list[Rule] = Field(min_length=1)
+
+
+class SectorClass(_Strict):
+    class_: Literal["hard_tech", "state_priority", "soft_tech", "other"] = Field(alias="class")
+    title: str
+    sectors: list[str] = Field(min_length=1)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class TalentClusters(_Strict):
+    provinces: list[str] = Field(min_length=1)
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class TaxonomyFile(_Strict):
+    schema_version: Literal[1]
+    sector_classes: list[SectorClass] = Field(min_length=1)
+    talent_clusters: TalentClusters
+
+
+class InputSpec(_Strict):
+    """One input of the classifier: a column, how it becomes a number, the allowed direction."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    column: str
+    transform: Literal["value", "log1p", "indicator"] = "value"
+    values: list[str] | None = None  # for ``indicator``: the category values that count as 1
+    direction: Literal["increasing", "decreasing", "free"]
+    rationale: str = Field(min_length=10)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class ModelInputsFile(_Strict):
+    schema_version: Literal[1]
+    inputs: list[InputSpec] = Field(min_length=1)
+
+
+_MODELS: dict[str, type[BaseModel]] = {
+    "all": AllOf, "any": AnyOf, "not": NotOf, "leaf": Leaf, "condition": Leaf,
+    "rules": Rule, "evidence": Evidence, "sector_classes": SectorClass,
+    "talent_clusters": TalentClusters, "inputs": InputSpec,
+}  # fmt: skip
+
+
+def _allowed_keys(loc: tuple[Any, ...], top: type[BaseModel]) -> list[str]:
+    """The keys allowed where an unknown key was found (for a suggestion)."""
+    model: type[BaseModel] = top
+    for part in loc[:-1]:
+        if isinstance(part, str) and part in _MODELS:
+            model = _MODELS[part]
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list[tuple[str | None, str, str | None]]:
+    """Turn pydantic's errors into ``(rule_id, problem, suggestion)`` triples."""
+    out: list[tuple[str | None, str, str | None]] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        rule_id = None
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            try:
+                rule_id = data["rules"][loc[1]].get("id")
+            except (KeyError, IndexError, TypeError, AttributeError):
+                rule_id = None
+        where = ".".join(str(p) for p in loc if p not in ("leaf",))
+        where = re.sub(r"^rules\.\d+\.?", "", where) if rule_id else where
+        suggestion = None
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _allowed_keys(loc, top), n=1, cutoff=0.5)
+            suggestion = repr(close[0]) if close else None
+            problem = f"unknown key {key!r}" + (f" in {where.rsplit('.', 1)[0]}" if "." in where else "")
+        elif err["type"] == "literal_error" and loc and loc[-1] == "op":
+            got = err.get("input")
+            close = difflib.get_close_matches(str(got), OPERATORS, n=1, cutoff=0.5)
+            suggestion = repr(close[0]) if close else None
+            problem = f"{where}: unknown operator {got!r} (operators: {', '.join(OPERATORS)})"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            problem = f"{where}: {message}" if where else message
+        out.append((rule_id, problem, suggestion))
+    return out

@@ -1,0 +1,149 @@
+"""Every error alignscore raises, in one tree.
+
+::
+
+    AlignScoreError                 base class: catch this to catch everything below
+    ├── InputError                  a file or frame of firms that cannot be read at all
+    │   └── ProfileValidationError  values that break the firm-profile contract (row, column, value)
+    ├── RulesError                  a rules directory that is malformed or fails the lint
+    ├── ModelError                  a model directory that cannot be used
+    │   └── ModelIntegrityError     a model whose bytes do not match its manifest
+    ├── UnknownFirmError            ``explain --firm NAME`` named no firm in the input
+    └── OutputError                 an output path that cannot be written
+
+Each class carries the facts (file, row, column, value, rule id) as attributes and builds its
+own message from them, so the CLI only has to print ``str(error)``.
+
+Warnings live here too: :class:`RulesChangedWarning` is issued when a model is used with
+rules other than the ones it was trained with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "AlignScoreError",
+    "InputError",
+    "ModelError",
+    "ModelIntegrityError",
+    "OutputError",
+    "ProfileValidationError",
+    "Problem",
+    "RulesChangedWarning",
+    "RulesError",
+    "UnknownFirmError",
+]
+
+
+class AlignScoreError(Exception):
+    """Base class of every error alignscore raises on purpose."""
+
+
+class InputError(AlignScoreError):
+    """A file (or frame) of firms that cannot be read at all.
+
+    ``source`` names the file (or ``"<DataFrame>"``); ``problem`` says what is wrong.
+    """
+
+    def __init__(self, source: str | Path, problem: str) -> None:
+        self.source = str(source)
+        self.problem = problem
+        super().__init__(f"{self.source}: {problem}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: where it is, what it was, and what was expected.
+
+    ``row`` counts as the user counts rows in the file: the header is row 1, so the first firm
+    is row 2. For a DataFrame it is the row's index label.
+    """
+
+    row: int | str
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self) -> str:
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
+        return f"row {self.row}, column '{self.column}': {shown!r} - expected {self.expected}"
+
+
+class ProfileValidationError(InputError):
+    """Values that break the firm-profile contract.
+
+    ``problems`` holds the first problems found (at most ``shown``), ``total`` how many bad
+    values there were in all.
+    """
+
+    def __init__(self, source: str | Path, problems: Sequence[Problem], total: int) -> None:
+        self.problems = list(problems)
+        self.total = total
+        lines = [str(p) for p in self.problems]
+        rest = total - len(self.problems)
+        if rest > 0:
+            lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''}")
+        noun = "value breaks" if total == 1 else "values break"
+        super().__init__(source, f"{total} {noun} the firm-profile contract:\n  " + "\n  ".join(lines))
+
+
+class RulesError(AlignScoreError):
+    """A rules file that is malformed, refers to what does not exist, or fails the lint."""
+
+    def __init__(
+        self,
+        file: str | Path,
+        problem: str,
+        *,
+        rule_id: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.file = str(file)
+        self.rule_id = rule_id
+        self.problem = problem
+        self.suggestion = suggestion
+        where = self.file + (f", rule '{rule_id}'" if rule_id else "")
+        hint = f" (did you mean {suggestion}?)" if suggestion else ""
+        super().__init__(f"{where}: {problem}{hint}")
+
+
+class ModelError(AlignScoreError):
+    """A model directory that cannot be used (missing files, wrong format version)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ModelIntegrityError(ModelError):
+    """A model whose artifact or manifest does not match; nothing was deserialised."""
+
+
+class UnknownFirmError(AlignScoreError):
+    """No firm of that name in the input; ``suggestions`` holds the closest names."""
+
+    def __init__(self, name: str, source: str, suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.source = source
+        self.suggestions = list(suggestions)
+        hint = ""
+        if self.suggestions:
+            hint = "; closest names: " + ", ".join(repr(s) for s in self.suggestions)
+        super().__init__(f"{source}: no firm named {name!r}{hint}")
+
+
+class OutputError(AlignScoreError):
+    """An output path that cannot be written (a directory, a missing parent, no permission)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class RulesChangedWarning(UserWarning):
+    """The model was trained with other rules than the ones now in use."""
