@@ -65,6 +65,14 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}" if abs(x) < 10 and x != int(x) else f"{x:g}"
 
 
+def _distinct(x: float, v: float) -> tuple[str, str]:
+    """``x`` and ``v`` formatted, with more digits where two places would make them look equal."""
+    a, b = _fmt(x), _fmt(v)
+    if a == b and x != v:
+        a, b = f"{x:.6g}", f"{v:.6g}"
+    return a, b
+
+
 # --- nodes ---------------------------------------------------------------------------------
 
 
@@ -200,10 +208,16 @@ class LeafNode(Node):
             y = self._actual(values, i, self.other)
             rel = {"lt": "not below", "lte": "above", "gt": "not above", "gte": "below"}[op]
             return [f"{self.column} {x} is {rel} {self.other} {y}"]
-        if op in ("gte", "gt"):
-            return [f"{self.column} {x} is below the {_fmt(self.value)} threshold"]
-        if op in ("lte", "lt"):
-            return [f"{self.column} {x} is above the {_fmt(self.value)} limit"]
+        if op in ("gte", "gt", "lte", "lt"):
+            actual = float(values[self.column][i])
+            x, v = _distinct(actual, float(self.value))
+            if actual == self.value:  # only gt / lt fail at the threshold itself
+                side = "above" if op == "gt" else "below"
+                noun = "threshold" if op == "gt" else "limit"
+                return [f"{self.column} {x} is at the {v} {noun}, not {side} it"]
+            if op in ("gte", "gt"):
+                return [f"{self.column} {x} is below the {v} threshold"]
+            return [f"{self.column} {x} is above the {v} limit"]
         if op == "between":
             return [f"{self.column} {x} is outside {_fmt(self.value[0])} to {_fmt(self.value[1])}"]
         if op in ("is_true", "is_false"):

@@ -1,0 +1,3 @@
+from alignscore.cli import main
+
+main()

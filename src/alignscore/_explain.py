@@ -1,0 +1,261 @@
+"""Turning one row of :class:`~alignscore._engine.ScoreArrays` into a :class:`ScoreResult`.
+
+This is per firm (a report, ``explain``, a notebook), so plain Python is fine here; the batch
+scoring path never comes through this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ._columns import PROFILE_COLUMNS, Kind, column
+from ._engine import BAND_CUTS, BAND_NAMES, Engine, ScoreArrays, band_index
+from ._profiles import Profiles
+from ._result import (
+    Contribution,
+    EvidenceQuote,
+    Lever,
+    Methodology,
+    Reason,
+    RiskFlag,
+    RuleOutcome,
+    ScoreResult,
+)
+from ._rules import FIRED, STATE_NAMES
+from ._version import __version__
+
+__all__ = ["Peers", "explain_rows"]
+
+DISAGREEMENT_LOG_ODDS = 1.0
+
+
+class Peers:
+    """Scores of a reference universe, overall and by sector class, for percentiles."""
+
+    def __init__(self, name: str, scores: np.ndarray, classes: np.ndarray) -> None:
+        self.name = name
+        self.scores = np.sort(scores)
+        self.by_class = {int(c): np.sort(scores[classes == c]) for c in np.unique(classes)}
+
+    @staticmethod
+    def _pct(sorted_scores: np.ndarray, score: float) -> float | None:
+        if not len(sorted_scores):
+            return None
+        below = np.searchsorted(sorted_scores, score, side="left")
+        equal = np.searchsorted(sorted_scores, score, side="right") - below
+        return round(100.0 * (below + 0.5 * equal) / len(sorted_scores), 1)
+
+    def percentile(self, score: float, sector_class: int) -> tuple[float | None, float | None]:
+        overall = self._pct(self.scores, score)
+        within = self._pct(self.by_class.get(sector_class, np.array([])), score)
+        return overall, within
+
+
+def _evidence(items) -> list[EvidenceQuote]:
+    return [EvidenceQuote(source=e.source, quote=e.quote) for e in items]
+
+
+def _profile_value(profiles: Profiles, name: str, i: int) -> str | float | bool | int | None:
+    col = column(name)
+    v = profiles.values[name]
+    if col.kind is Kind.TEXT:
+        return v[i].as_py()
+    if col.kind is Kind.CATEGORY:
+        return col.vocabulary[v[i]] if v[i] >= 0 else None
+    if col.kind is Kind.DATE:
+        return None if np.isnat(v[i]) else str(v[i])
+    x = float(v[i])
+    if np.isnan(x):
+        return None
+    if col.kind is Kind.BOOLEAN:
+        return bool(x)
+    if col.kind is Kind.INTEGER:
+        return int(x)
+    return x
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:.2f}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def explain_rows(
+    engine: Engine,
+    profiles: Profiles,
+    arrays: ScoreArrays,
+    rows: list[int],
+    as_of: dt.date,
+    peers: Peers | None,
+) -> list[ScoreResult]:
+    return [_explain_one(engine, profiles, arrays, i, as_of, peers) for i in rows]
+
+
+def _explain_one(
+    engine: Engine, profiles: Profiles, a: ScoreArrays, i: int, as_of: dt.date, peers: Peers | None
+) -> ScoreResult:
+    rs = engine.ruleset
+    profile = {c.name: _profile_value(profiles, c.name, i) for c in PROFILE_COLUMNS}
+    contributions: list[Contribution] = []
+    outcomes: list[RuleOutcome] = []
+    fav_pos = {int(j): k for k, j in enumerate(engine.favour_idx)}
+    for j, rule in enumerate(rs.rules):
+        state = int(a.states[i, j])
+        spec = rule.spec
+        value = float(a.rule_contrib[i, fav_pos[j]]) if j in fav_pos else 0.0
+        why = [] if state in (FIRED, -2) else rule.node.why_not(a.ctx, i)
+        if state == -2:
+            why = [f"in effect {spec.effective_from or '...'} to {spec.effective_to or '...'}"]
+        outcomes.append(RuleOutcome(
+            id=spec.id, title=spec.title, signal=spec.signal, kind=spec.kind,
+            state=STATE_NAMES[state], weight=spec.weight, contribution=value,
+            condition=rule.node.describe(), why_not=why, rationale=spec.rationale,
+            evidence=_evidence(spec.evidence),
+        ))  # fmt: skip
+        if j in fav_pos and state == FIRED:
+            contributions.append(Contribution(
+                source="rule", id=spec.id, label=spec.title, value=value, signal=spec.signal,
+                rationale=spec.rationale, evidence=_evidence(spec.evidence),
+            ))  # fmt: skip
+    unknown: list[str] = []
+    for k, spec in enumerate(rs.inputs.inputs):
+        x = float(a.inputs[i, k])
+        if np.isnan(x):
+            unknown.append(spec.column)
+        contributions.append(Contribution(
+            source="model", id=f"model:{spec.id}", label=spec.label,
+            value=float(a.input_contrib[i, k]),
+            input_value=_shown(_input_shown(profiles, a, spec.column, i)),
+            signal=spec.direction, rationale=spec.rationale, evidence=_evidence(spec.evidence),
+        ))  # fmt: skip
+    contributions.sort(key=lambda c: -abs(c.value))
+    reasons = [
+        Reason(code=("+" if c.value > 0 else "-") + c.id, text=c.label, value=c.value)
+        for c in contributions if abs(c.value) > 1e-12
+    ]  # fmt: skip
+    favourable = [r for r in reasons if r.value > 0][:3]
+    unfavourable = [r for r in reasons if r.value < 0][:3]
+    risk = [
+        RiskFlag(id=r.spec.id, title=r.spec.title, severity=r.spec.severity or "low",
+                 signal=r.spec.signal, rationale=r.spec.rationale, evidence=_evidence(r.spec.evidence))
+        for j, r in enumerate(rs.rules) if r.spec.kind == "risk" and a.states[i, j] == FIRED
+    ]  # fmt: skip
+    score = float(a.score[i])
+    sector_class_code = int(a.ctx["sector_class"][i])
+    classes = ("hard_tech", "state_priority", "soft_tech", "other")
+    overall = within = None
+    if peers is not None:
+        overall, within = peers.percentile(score, sector_class_code)
+    rules_part, model_part = float(a.rules_part[i]), float(a.model_part[i])
+    disagreement = None
+    if rules_part * model_part < 0 and min(abs(rules_part), abs(model_part)) >= DISAGREEMENT_LOG_ODDS:
+        disagreement = (
+            f"The rules and the model disagree: the rules add {rules_part:+.2f} log-odds, "
+            f"the model's inputs {model_part:+.2f}."
+        )
+    manifest_rules = engine.ruleset.sha256
+    return ScoreResult(
+        name=str(profile["name"]), row=_row(profiles.row_numbers[i]), score=score,
+        band=BAND_NAMES[int(a.band[i])], probability=float(a.probability[i]),
+        log_odds=float(a.log_odds[i]), coverage=float(a.coverage[i]), baseline=engine.baseline,
+        rules_log_odds=rules_part, model_log_odds=model_part, contributions=contributions,
+        reasons=favourable + unfavourable, risk_flags=risk,
+        levers=levers(engine, profiles, i, as_of, int(a.band[i])),
+        peer_percentile=overall, sector_class=classes[sector_class_code] if sector_class_code >= 0 else None,
+        peer_percentile_in_class=within, peer_reference=peers.name if peers else "none",
+        disagreement=disagreement, unknown_inputs=unknown, rules=outcomes, profile=profile,
+        methodology=Methodology(
+            alignscore_version=__version__, rules_directory=str(engine.ruleset.directory),
+            rules_sha256=manifest_rules, model_sha256=engine.model_sha256, as_of=as_of.isoformat(),
+        ),
+    )  # fmt: skip
+
+
+def _input_shown(profiles: Profiles, a: ScoreArrays, column_name: str, i: int) -> object:
+    if column_name in profiles.values:
+        return _profile_value(profiles, column_name, i)
+    v = a.ctx[column_name][i]
+    if column_name == "sector_class":
+        return ("hard_tech", "state_priority", "soft_tech", "other")[v] if v >= 0 else None
+    return None if np.isnan(v) else float(v)
+
+
+def _row(r: object) -> int | str:
+    return int(r) if isinstance(r, (int, np.integer)) else str(r)
+
+
+def scored_now(engine: Engine, base: dict, as_of: dt.date) -> float:
+    return float(engine.score(base, as_of).score[0])
+
+
+# --- levers --------------------------------------------------------------------------------
+
+LEVER_COLUMNS = [c for c in PROFILE_COLUMNS if c.actionable]
+
+
+def _candidates(engine: Engine, col, current: float) -> np.ndarray:
+    """Values of a numeric input where the score can cross a band: every rule threshold (and
+    just beyond it), the domain ends, and a fine grid for the model's linear part."""
+    thresholds = [t for r in engine.ruleset.rules for t in r.node.thresholds(col.name)]
+    high = col.upper_bound() if col.upper_bound() is not None else max(1.0, current * 2, 1.0)
+    grid = np.linspace(0.0, high, 1001)
+    eps = 1e-6
+    points = np.concatenate([grid, thresholds, np.add(thresholds, eps), np.subtract(thresholds, eps)])
+    return np.unique(np.clip(points, 0.0, high))
+
+
+def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int) -> list[Lever]:
+    """For each actionable input, the smallest change that moves the firm up or down a band.
+
+    Candidate values are scored in one batch through the same engine, so the answer is what the
+    scorer would really give, not an estimate."""
+    out: list[Lever] = []
+    for col in LEVER_COLUMNS:
+        base = {k: v[i : i + 1] for k, v in profiles.values.items() if isinstance(v, np.ndarray)}
+        current = base[col.name]
+        if col.kind is Kind.CATEGORY:
+            cands = np.arange(len(col.vocabulary), dtype=np.int16)
+            cands = cands[cands != current[0]]
+            shown_now = col.vocabulary[current[0]] if current[0] >= 0 else "unknown"
+        elif col.kind is Kind.BOOLEAN:
+            cands = np.array([0.0, 1.0])
+            cands = cands[cands != current[0]]
+            shown_now = _shown(None if np.isnan(current[0]) else bool(current[0]))
+        else:
+            if np.isnan(current[0]):
+                continue
+            cands = _candidates(engine, col, float(current[0]))
+            shown_now = _shown(float(current[0]))
+        if not len(cands):
+            continue
+        batch = {k: np.repeat(v, len(cands)) for k, v in base.items()}
+        batch[col.name] = cands.astype(current.dtype)
+        scored = engine.score(batch, as_of)
+        bands = band_index(scored.score)
+        for direction, target in (("up", band + 1), ("down", band - 1)):
+            if not 0 <= target < len(BAND_NAMES):
+                continue
+            ok = bands >= target if direction == "up" else bands <= target
+            if not ok.any():
+                continue
+            if col.kind in (Kind.CATEGORY, Kind.BOOLEAN):
+                # the alternative that crosses with the smallest change of score
+                k = int(np.flatnonzero(ok)[np.argmin(np.abs(scored.score[ok] - scored_now(engine, base, as_of)))])
+                new = col.vocabulary[cands[k]] if col.kind is Kind.CATEGORY else _shown(bool(cands[k]))
+            else:
+                dist = np.where(ok, np.abs(cands - current[0]), np.inf)
+                k = int(np.argmin(dist))
+                new = _shown(float(cands[k]))
+            label = col.name.replace("_", " ")
+            out.append(Lever(
+                input=col.name, label=label, direction=direction, current=shown_now, target=new,
+                from_band=BAND_NAMES[band], to_band=BAND_NAMES[int(bands[k])],
+                new_score=round(float(scored.score[k]), 2),
+                text=f"{label} from {shown_now} to {new} would move it from "
+                     f"{BAND_NAMES[band]} to {BAND_NAMES[int(bands[k])]}",
+            ))  # fmt: skip
+    return out

@@ -1,0 +1,714 @@
+"""Rendering a :class:`ScoreResult` as JSON, Markdown or HTML, and the notebook card and index.
+
+Pure functions: a result goes in, text comes out; nothing here touches a file (writing is
+``_reports.py``). Everything a template shows is prepared here as plain dicts of strings and
+numbers (chart geometry included), so the HTML and Markdown templates only lay it out and the
+two formats cannot drift apart.
+
+HTML templates are autoescaped (firm names and profile values are untrusted text); the Markdown
+environment escapes the same values with the ``md`` filter and puts identifiers in code spans.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+
+from ._result import BANDS, Contribution, EvidenceQuote, RiskFlag, RuleOutcome, ScoreResult
+
+__all__ = [
+    "FORMATS",
+    "SECTIONS",
+    "TINY_CONTRIBUTION",
+    "md_code",
+    "md_escape",
+    "peer_chart_data",
+    "render",
+    "render_card",
+    "render_index",
+    "report_context",
+    "waterfall_data",
+]
+
+#: The formats :func:`render` knows.
+FORMATS = ("json", "md", "html")
+
+#: Contributions smaller than this (in log-odds, absolute) share one "other" bar in the chart.
+TINY_CONTRIBUTION = 0.01
+
+#: The report's sections, in order: (anchor, heading). Markdown and HTML carry the same ones.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "Summary"),
+    ("waterfall", "How the score is built"),
+    ("drivers", "Strengths and concerns"),
+    ("fired", "Rules that fired"),
+    ("not-fired", "Rules that did not fire"),
+    ("model", "Model drivers"),
+    ("risks", "Risk flags"),
+    ("levers", "Levers"),
+    ("peers", "Peer comparison"),
+    ("coverage", "Data coverage"),
+    ("profile", "Firm profile"),
+    ("methodology", "Methodology"),
+)
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+_CLASS_NAMES = {
+    "hard_tech": "hard tech",
+    "state_priority": "state priority",
+    "soft_tech": "consumer internet",
+    "other": "other sectors",
+}
+
+
+# --- environments and filters --------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
+
+
+def md_escape(value: object) -> str:
+    """Text made inert in Markdown: one line, with nothing a renderer would read as markup.
+
+    Emphasis, code, link, table and strike-through characters are backslash-escaped; ``<`` and
+    ``>`` (and an ``&`` that would start an entity) become entities, which every Markdown
+    renderer honours, so a firm named ``<script>`` never reaches a page built from the Markdown
+    as a tag; a leading ``#``, ``-``, ``+``, ``=`` or ``1.`` cannot start a heading or a list.
+
+    >>> md_escape("<b>*A_B* [x](y) | 1</b>")
+    '&lt;b&gt;\\\\*A\\\\_B\\\\* \\\\[x\\\\](y) \\\\| 1&lt;/b&gt;'
+    """
+    text = _CONTROL.sub("", str(value))
+    text = _LINE_BREAKS.sub(" ", text).strip()
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+    return re.sub(r"^([#+\-=])", r"\\\1", text)
+
+
+def md_code(value: object) -> str:
+    """A Markdown code span holding ``value`` literally (safe inside table cells too)."""
+    text = _CONTROL.sub("", str(value))
+    text = _LINE_BREAKS.sub(" ", text).strip().replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+@cache
+def _html_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("alignscore", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@cache
+def _md_env() -> jinja2.Environment:
+    # Markdown templates only (an .html template would still be escaped); values are made
+    # inert by the ``md`` filter and identifiers go into code spans with ``code``.
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("alignscore", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    env.filters["code"] = md_code
+    return env
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+def _signed(value: float, digits: int = 2) -> str:
+    text = f"{value:+.{digits}f}"
+    zero = "0." + "0" * digits
+    return "+" + zero if text == "-" + zero else text
+
+
+def _logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{100.0 * value:.{digits}f}%"
+
+
+def _ordinal(value: float) -> str:
+    n = round(value)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _sentence(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _seed_path(source: str) -> str:
+    return source if "/" in source or "\\" in source else f"seeds/{source}"
+
+
+def _anchor(prefix: str, ident: str) -> str:
+    return f"{prefix}-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", ident).strip("-") or "x")
+
+
+def _driver_anchor(c: Contribution) -> str:
+    if c.source == "rule":
+        return _anchor("rule", c.id)
+    return _anchor("model", c.id.removeprefix("model:"))
+
+
+def _truncate(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _band_index(band: str) -> int:
+    names = [b[0] for b in BANDS]
+    return names.index(band) if band in names else -1
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _by_severity(flags: list[RiskFlag]) -> list[RiskFlag]:
+    return sorted(flags, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
+
+
+# --- charts --------------------------------------------------------------------------------
+
+#: Waterfall geometry, in SVG pixels: label column, plot area, value column, rows.
+_WF = {
+    "width": 780,
+    "label_x": 250,
+    "x0": 262,
+    "x1": 690,
+    "value_x": 772,
+    "top": 30,
+    "row": 22,
+    "bar": 14,
+    "bottom": 56,
+}
+
+
+def _tick_step(span: float) -> float:
+    for step in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0):
+        if span / step <= 8:
+            return step
+    return 100.0
+
+
+def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
+    raw: list[dict[str, Any]] = []
+    tiny = []
+    for c in result.contributions:
+        if abs(c.value) < TINY_CONTRIBUTION:
+            tiny.append(c)
+            continue
+        shown = f" = {c.input_value}" if c.source == "model" and c.input_value else ""
+        raw.append(
+            {
+                "label": c.label + shown,
+                "value": c.value,
+                "kind": c.source,
+                "href": "#" + _driver_anchor(c),
+            }
+        )
+    if tiny:
+        n = len(tiny)
+        raw.append(
+            {
+                "label": f"other ({n} input{'s' if n != 1 else ''})",
+                "value": math.fsum(c.value for c in tiny),
+                "kind": "other",
+                "href": "#model",
+            }
+        )
+    return raw
+
+
+def waterfall_data(result: ScoreResult) -> dict[str, Any]:
+    """The waterfall chart as numbers: baseline, one bar per contribution, final log-odds.
+
+    Bars follow ``result.contributions`` in order; every contribution smaller than
+    :data:`TINY_CONTRIBUTION` is folded into one "other (N inputs)" bar at the end, so the bars'
+    values still add up to ``log_odds - baseline``. Coordinates are SVG pixels.
+    """
+    g = _WF
+    raw = _raw_bars(result)
+    cum = result.baseline
+    # the chart always spans the three middle bands, so the band shading gives a sense of scale
+    points = [result.baseline, result.log_odds, _logit(0.2) - 0.1, _logit(0.8) + 0.1]
+    for bar in raw:
+        bar["start"] = cum
+        cum += bar["value"]
+        bar["end"] = cum
+        points.append(cum)
+    lo, hi = min(points), max(points)
+    pad = 0.06 * (hi - lo)
+    step = _tick_step(hi - lo + 2 * pad)
+    lo = math.floor((lo - pad) / step) * step
+    hi = math.ceil((hi + pad) / step) * step
+
+    def px(v: float) -> float:
+        return round(g["x0"] + (v - lo) / (hi - lo) * (g["x1"] - g["x0"]), 2)
+
+    n_rows = len(raw) + 2
+    plot_bottom = g["top"] + n_rows * g["row"]
+    bars = []
+    for k, bar in enumerate(raw, start=1):
+        y = g["top"] + k * g["row"] + (g["row"] - g["bar"]) / 2
+        a, b = px(min(bar["start"], bar["end"])), px(max(bar["start"], bar["end"]))
+        tone = "other" if bar["kind"] == "other" else ("pos" if bar["value"] >= 0 else "neg")
+        bars.append(
+            {
+                "label": bar["label"],
+                "short_label": _truncate(bar["label"], 40),
+                "value": bar["value"],
+                "value_text": _signed(bar["value"]),
+                "start": bar["start"],
+                "end": bar["end"],
+                "kind": bar["kind"],
+                "tone": tone,
+                "href": bar["href"],
+                "x": a,
+                "width": round(max(b - a, 1.5), 2),
+                "y": round(y, 2),
+                "height": g["bar"],
+                "text_y": round(y + g["bar"] - 3, 2),
+                "link_x": px(bar["end"]),
+                "link_y1": round(y + g["bar"], 2),
+                "link_y2": round(y + g["row"], 2),
+            }
+        )
+
+    bands = []
+    cuts = [-math.inf] + [_logit(b[1] / 100.0) for b in BANDS[1:]] + [math.inf]
+    for k, (name, low, high) in enumerate(BANDS):
+        a, b = max(cuts[k], lo), min(cuts[k + 1], hi)
+        if b <= a:
+            continue
+        x, w = px(a), round(px(b) - px(a), 2)
+        bands.append(
+            {
+                "name": name,
+                "x": x,
+                "width": w,
+                "tone": k,
+                "range": f"score {low:.0f}-{high:.0f}",
+                "show_label": w >= 6.2 * len(name) + 6,
+                "label_x": round(x + w / 2, 2),
+            }
+        )
+
+    ticks = []
+    t = lo
+    while t <= hi + 1e-9:
+        ticks.append(
+            {
+                "x": px(t),
+                "log_odds": f"{t:g}" if abs(t) > 1e-12 else "0",
+                "score": f"{100 * _logistic(t):.0f}",
+            }
+        )
+        t = round(t + step, 10)
+
+    base_y = g["top"] + g["row"] / 2
+    final_y = g["top"] + (n_rows - 1) * g["row"] + g["row"] / 2
+    return {
+        "width": g["width"],
+        "height": plot_bottom + g["bottom"],
+        "label_x": g["label_x"],
+        "value_x": g["value_x"],
+        "x0": g["x0"],
+        "x1": g["x1"],
+        "top": g["top"],
+        "plot_bottom": plot_bottom,
+        "axis_y": plot_bottom + 14,
+        "score_y": plot_bottom + 28,
+        "axis_label_y": plot_bottom + 46,
+        "lo": lo,
+        "hi": hi,
+        "zero_x": px(0.0) if lo <= 0 <= hi else None,
+        "baseline": {
+            "value": result.baseline,
+            "x": px(result.baseline),
+            "y": base_y,
+            "text_y": base_y + 4,
+            "value_text": _signed(result.baseline),
+            "score": f"{100 * _logistic(result.baseline):.1f}",
+            "link_y2": g["top"] + g["row"] + (g["row"] - g["bar"]) / 2,
+        },
+        "final": {
+            "value": result.log_odds,
+            "x": px(result.log_odds),
+            "y": final_y,
+            "text_y": final_y + 4,
+            "value_text": _signed(result.log_odds),
+            "score": f"{result.score:.1f}",
+        },
+        "bars": bars,
+        "bands": bands,
+        "ticks": ticks,
+        "total": math.fsum(b["value"] for b in bars),
+    }
+
+
+def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
+    """Where the firm's percentile sits on 0-100, overall and within its sector class."""
+    x0, x1, row = 170.0, 520.0, 30.0
+    cls = _CLASS_NAMES.get(result.sector_class or "", result.sector_class or "its class")
+    pairs = (
+        ("All firms", result.peer_percentile),
+        (f"Peers in {cls}", result.peer_percentile_in_class),
+    )
+    rows = []
+    for k, (label, pct) in enumerate(pairs):
+        y = 22.0 + k * row
+        x = None if pct is None else round(x0 + pct / 100.0 * (x1 - x0), 2)
+        rows.append(
+            {
+                "label": label,
+                "pct": pct,
+                "y": y,
+                "bar_y": y - 9,
+                "x": x,
+                "fill_width": None if x is None else round(x - x0, 2),
+                "text": "no reference data" if pct is None else f"{_ordinal(pct)} percentile",
+            }
+        )
+    ticks = [
+        {"x": round(x0 + q / 100.0 * (x1 - x0), 2), "label": str(q)} for q in (0, 25, 50, 75, 100)
+    ]
+    bottom = 22 + 2 * row + 10
+    return {
+        "width": 640,
+        "height": bottom + 8,
+        "x0": x0,
+        "x1": x1,
+        "track": x1 - x0,
+        "rows": rows,
+        "ticks": ticks,
+        "tick_y": bottom - 14,
+        "tick_text_y": bottom,
+        "text_x": x1 + 10,
+    }
+
+
+# --- the report's content ------------------------------------------------------------------
+
+
+class _Quotes:
+    """Numbers every quoted passage E1, E2, ... in the order the report shows them."""
+
+    def __init__(self) -> None:
+        self.by_owner: dict[str, list[dict[str, str]]] = {}
+        self.count = 0
+
+    def add(self, owner: str, evidence: list[EvidenceQuote]) -> list[dict[str, str]]:
+        if owner in self.by_owner:
+            return self.by_owner[owner]
+        out = []
+        for e in evidence:
+            self.count += 1
+            out.append(
+                {
+                    "n": f"E{self.count}",
+                    "id": f"ev-{self.count}",
+                    "quote": " ".join(e.quote.split()),
+                    "source": _seed_path(e.source),
+                }
+            )
+        self.by_owner[owner] = out
+        return out
+
+
+def _refs(quotes: list[dict[str, str]]) -> str:
+    return f" ({', '.join(q['n'] for q in quotes)})" if quotes else ""
+
+
+def _outcome_view(r: RuleOutcome, quotes: _Quotes | None) -> dict[str, Any]:
+    why = list(dict.fromkeys(r.why_not))
+    return {
+        "id": r.id,
+        "anchor": _anchor("rule", r.id),
+        "title": r.title,
+        "signal": r.signal,
+        "kind": r.kind,
+        "state": r.state,
+        "weight": "risk flag" if r.weight is None else _signed(r.weight),
+        "contribution": _signed(r.contribution, 3),
+        "tone": "pos" if r.contribution > 0 else ("neg" if r.contribution < 0 else ""),
+        "condition": r.condition,
+        "why_not": "; ".join(why) if why else r.state,
+        "rationale": _sentence(r.rationale),
+        "quotes": quotes.add("rule:" + r.id, r.evidence) if quotes is not None else [],
+    }
+
+
+def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | None]:
+    strengths: list[dict[str, Any]] = []
+    concerns: list[dict[str, Any]] = []
+    small = []
+    for c in result.contributions:
+        if abs(c.value) < TINY_CONTRIBUTION:
+            small.append(c.value)
+            continue
+        shown = f" ({c.input_value})" if c.source == "model" and c.input_value else ""
+        subject = c.label + shown
+        if c.value > 0:
+            effect = f"adds {_signed(c.value)} log-odds"
+        else:
+            effect = f"subtracts {abs(c.value):.2f} log-odds"
+        owner = ("rule:" + c.id) if c.source == "rule" else c.id
+        refs = quotes.by_owner.get(owner) or quotes.add(owner, c.evidence)
+        rationale = _sentence(c.rationale)
+        item = {
+            "subject": subject,
+            "effect": effect,
+            "rationale": rationale,
+            "tail": f": {rationale}" if rationale else ".",
+            "anchor": _driver_anchor(c),
+            "source": c.source,
+            "quotes": refs,
+            "refs": _refs(refs),
+            "text": f"{subject} {effect}" + (f": {rationale}" if rationale else "."),
+        }
+        (strengths if c.value > 0 else concerns).append(item)
+    small_text = None
+    if small:
+        n = len(small)
+        small_text = (
+            f"{n} further input{'s' if n != 1 else ''} moved the log-odds by less than "
+            f"{TINY_CONTRIBUTION:g} each (together {_signed(math.fsum(small), 3)})."
+        )
+    return strengths, concerns, small_text
+
+
+def report_context(result: ScoreResult) -> dict[str, Any]:
+    """Everything the report templates show, as plain strings, numbers, lists and dicts."""
+    quotes = _Quotes()
+    fired = [r for r in result.rules if r.state == "fired" and r.kind == "favour"]
+    fired.sort(key=lambda r: -abs(r.contribution))
+    fired_view = [_outcome_view(r, quotes) for r in fired]
+    not_fired = [_outcome_view(r, None) for r in result.rules if r.state != "fired"]
+
+    model_view = []
+    for c in result.contributions:
+        if c.source != "model":
+            continue
+        q = quotes.add(c.id, c.evidence)
+        model_view.append(
+            {
+                "id": c.id,
+                "anchor": _driver_anchor(c),
+                "label": c.label,
+                "input_value": c.input_value if c.input_value is not None else "unknown",
+                "direction": c.signal or "",
+                "value": c.value,
+                "value_text": _signed(c.value, 3),
+                "tone": "pos" if c.value > 0 else ("neg" if c.value < 0 else ""),
+                "rationale": _sentence(c.rationale),
+                "quotes": q,
+                "refs": ", ".join(x["n"] for x in q),
+            }
+        )
+
+    risk_view = [
+        {
+            "id": f.id,
+            "anchor": _anchor("risk", f.id),
+            "title": f.title,
+            "severity": f.severity,
+            "signal": f.signal,
+            "rationale": _sentence(f.rationale),
+            "quotes": quotes.add("risk:" + f.id, f.evidence),
+        }
+        for f in _by_severity(result.risk_flags)
+    ]
+    strengths, concerns, small_text = _drivers(result, quotes)
+
+    wf = waterfall_data(result)
+    m = result.methodology
+    high = sum(1 for f in result.risk_flags if f.severity == "high")
+    risk_summary = "none"
+    if result.risk_flags:
+        risk_summary = f"{len(result.risk_flags)}" + (f" ({high} high)" if high else "")
+    cls = _CLASS_NAMES.get(result.sector_class or "", result.sector_class) or "unknown"
+    base = _signed(result.baseline)
+    steps = [{"label": "Baseline", "value": base, "cumulative": base}]
+    steps += [
+        {"label": b["label"], "value": b["value_text"], "cumulative": _signed(b["end"])}
+        for b in wf["bars"]
+    ]
+    pct = result.peer_percentile
+    return {
+        "name": result.name,
+        "sections": [{"id": a, "title": t} for a, t in SECTIONS],
+        "headline": {
+            "score": f"{result.score:.1f}",
+            "band": result.band,
+            "band_index": _band_index(result.band),
+            "probability": f"{result.probability:.3f}",
+            "coverage": _pct(result.coverage),
+            "log_odds": _signed(result.log_odds),
+            "baseline": base,
+            "rules_log_odds": _signed(result.rules_log_odds),
+            "model_log_odds": _signed(result.model_log_odds),
+            "risk_summary": risk_summary,
+            "percentile": "n/a" if pct is None else _ordinal(pct),
+            "sector_class": cls,
+        },
+        "disagreement": result.disagreement,
+        "waterfall": wf,
+        "steps": steps,
+        "strengths": strengths,
+        "concerns": concerns,
+        "small_text": small_text,
+        "fired": fired_view,
+        "not_fired": not_fired,
+        "model": model_view,
+        "risks": risk_view,
+        "levers": [
+            {
+                "text": _sentence(lv.text[:1].upper() + lv.text[1:]),
+                "direction": lv.direction,
+                "new_score": f"{lv.new_score:.1f}",
+                "to_band": lv.to_band,
+            }
+            for lv in result.levers
+        ],
+        "peers": peer_chart_data(result),
+        "peer_reference": result.peer_reference,
+        "peer_class": cls,
+        "coverage": {
+            "percent": _pct(result.coverage),
+            "width": round(max(0.0, min(1.0, result.coverage)) * 100, 2),
+            "unknown": list(result.unknown_inputs),
+        },
+        "profile": [{"field": k, "value": _shown(v)} for k, v in result.profile.items()],
+        "methodology": {
+            "rules_directory": m.rules_directory,
+            "rules_sha256": m.rules_sha256,
+            "model_sha256": m.model_sha256,
+            "as_of": m.as_of,
+            "version": m.alignscore_version,
+            "row": str(result.row),
+            "peer_reference": result.peer_reference,
+        },
+        "quote_count": quotes.count,
+        "tiny": f"{TINY_CONTRIBUTION:g}",
+    }
+
+
+# --- public functions ----------------------------------------------------------------------
+
+
+def render(result: ScoreResult, fmt: str) -> str:
+    """``result`` as text: ``"json"`` (the result itself), ``"md"`` or ``"html"`` (a report)."""
+    if fmt not in FORMATS:
+        raise ValueError(
+            "The 'fmt' parameter of render must be one of 'json', 'md', 'html'. "
+            f"Got {fmt!r} instead."
+        )
+    if fmt == "json":
+        return result.to_json()
+    env = _md_env() if fmt == "md" else _html_env()
+    return env.get_template(f"report.{fmt}.j2").render(**report_context(result))
+
+
+def _top_reasons(result: ScoreResult) -> list[dict[str, str]]:
+    return [
+        {"text": r.text, "value": _signed(r.value), "tone": "pos" if r.value > 0 else "neg"}
+        for r in result.reasons
+    ]
+
+
+def render_card(result: ScoreResult) -> str:
+    """A compact HTML card for notebooks: name, score, band, probability, reasons, flags."""
+    return (
+        _html_env()
+        .get_template("card.html.j2")
+        .render(
+            name=result.name,
+            score=f"{result.score:.1f}",
+            band=result.band,
+            band_index=_band_index(result.band),
+            probability=f"{result.probability:.3f}",
+            coverage=_pct(result.coverage),
+            reasons=_top_reasons(result),
+            risks=_by_severity(result.risk_flags),
+            as_of=result.methodology.as_of,
+        )
+    )
+
+
+def render_index(results: list[ScoreResult], links: list[str]) -> str:
+    """The HTML index of a run: one sortable row per firm, each name linking to its report.
+
+    ``links`` are the reports' URLs relative to the index; they are percent-encoded here, so a
+    link can never turn into a ``javascript:`` URL or break out of its attribute.
+    """
+    results, links = list(results), list(links)
+    if len(results) != len(links):
+        raise ValueError(
+            f"render_index needs one link per result: got {len(results)} results "
+            f"and {len(links)} links."
+        )
+    rows = []
+    for r, link in zip(results, links, strict=True):
+        rows.append(
+            {
+                "name": r.name,
+                "href": quote(link, safe="/"),
+                "score": f"{r.score:.1f}",
+                "score_value": f"{r.score:.6f}",
+                "band": r.band,
+                "band_index": _band_index(r.band),
+                "reasons": _top_reasons(r),
+                "risks": _by_severity(r.risk_flags),
+                "risk_value": sum(3 - _SEVERITY_ORDER.get(f.severity, 3) for f in r.risk_flags),
+            }
+        )
+    as_of = sorted({r.methodology.as_of for r in results})
+    versions = sorted({r.methodology.alignscore_version for r in results})
+    return (
+        _html_env()
+        .get_template("index.html.j2")
+        .render(
+            rows=rows,
+            count=len(rows),
+            as_of=", ".join(as_of) or "n/a",
+            version=", ".join(versions) or "n/a",
+        )
+    )

@@ -1,0 +1,271 @@
+"""``Scorer``: the one object researchers use, in notebooks, pipelines and behind the CLI.
+
+One firm and a million go through the same path: a profile is a frame of one row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._engine import Engine, ScoreArrays
+from ._explain import Peers, explain_rows
+from ._features import RULES_FEATURE
+from ._persist import load_model
+from ._profile import FirmProfile
+from ._profiles import Profiles
+from ._read import iter_profiles
+from ._resources import bundled
+from ._result import ScoreResult
+from ._rules import RuleSet
+from ._train import fit_model, training_data
+from ._validate import raise_on_problems
+from .exceptions import InputError, UnknownFirmError
+
+__all__ = ["RESULT_COLUMNS", "Scorer"]
+
+#: Columns ``score_frame`` adds, in order.
+RESULT_COLUMNS = ("score", "band", "probability", "coverage", "reasons", "risk_flags")
+
+
+def _as_date(value: str | dt.date | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError("as_of", f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+class Scorer(ClassifierMixin, BaseEstimator):
+    """Score firms for policy alignment: rules and classifier, one calibrated score.
+
+    Parameters
+    ----------
+    rules : path or None
+        A rules directory; ``None`` uses the bundled rules.
+    model : path or None
+        A model directory (checked against its manifest before loading); ``None`` uses the
+        bundled default model. Ignored once :meth:`fit` has trained a new model.
+    as_of : date, ISO string or None
+        The date rules are evaluated at (their effective windows); ``None`` means today. A
+        per-row ``as_of`` column in the input takes precedence for its row.
+    reference : DataFrame, path or None
+        The universe for peer percentiles; ``None`` uses the bundled labelled firms.
+    random_state : int
+        Seeds the training folds in :meth:`fit`.
+
+    Examples
+    --------
+    >>> scorer = Scorer(as_of="2024-01-01")
+    >>> result = scorer.score({"name": "Example Chips", "sector": "semiconductors",
+    ...                        "listing_venue": "star", "little_giant": "yes"})
+    >>> result.band in ("Strong headwind", "Headwind", "Neutral", "Tailwind", "Strong tailwind")
+    True
+    >>> bool(abs(result.baseline + sum(c.value for c in result.contributions) - result.log_odds) < 1e-9)
+    True
+    """
+
+    def __init__(
+        self,
+        rules: str | Path | None = None,
+        model: str | Path | None = None,
+        as_of: str | dt.date | None = None,
+        reference: pd.DataFrame | str | Path | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.rules = rules
+        self.model = model
+        self.as_of = as_of
+        self.reference = reference
+        self.random_state = random_state
+
+    # --- engine ----------------------------------------------------------------------------
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True  # a pre-trained model is loaded on first use; fit() replaces it
+
+    def _engine(self) -> Engine:
+        if hasattr(self, "engine_"):
+            return self.engine_
+        cache = self.__dict__.setdefault("_cache", {})
+        key = ("engine", str(self.rules), str(self.model))
+        if key not in cache:
+            ruleset = RuleSet.load(self.rules)
+            model_dir = Path(self.model) if self.model is not None else bundled("models", "default")
+            model, manifest = load_model(model_dir)
+            cache[key] = Engine(ruleset, model, manifest, manifest.artifact_sha256)
+        return cache[key]
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return _as_date(self.as_of)
+
+    def _peers(self) -> Peers | None:
+        cache = self.__dict__.setdefault("_cache", {})
+        key = ("peers", id(self.reference), str(self.rules), str(self.model), str(self.as_of))
+        if key not in cache:
+            ref = self.reference
+            name = "your reference frame"
+            if ref is None:
+                ref = bundled("data", "labelled_firms.csv")
+                name = "labelled firms (data/labelled_firms.csv)"
+                if not Path(ref).exists():
+                    cache[key] = None
+                    return None
+            elif not isinstance(ref, pd.DataFrame):
+                name = str(ref)
+            engine = self._engine()
+            scores, classes = [], []
+            for batch in iter_profiles(ref):
+                good = batch.take(~batch.bad)
+                arrays = engine.score(good.values, self.as_of_date)
+                scores.append(arrays.score)
+                classes.append(arrays.ctx["sector_class"])
+            cache[key] = Peers(name, np.concatenate(scores), np.concatenate(classes))
+        return cache[key]
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def _batches(self, X: Any) -> Iterator[Profiles]:
+        if isinstance(X, FirmProfile):
+            X = pd.DataFrame([X.to_dict()])
+        elif isinstance(X, Mapping):
+            X = pd.DataFrame([dict(X)])
+        elif isinstance(X, list):
+            X = pd.DataFrame([p.to_dict() if isinstance(p, FirmProfile) else dict(p) for p in X])
+        if not isinstance(X, pd.DataFrame | str | Path):
+            raise InputError("<input>", f"expected a DataFrame, a dict or a FirmProfile, got {type(X).__name__}")
+        yield from iter_profiles(X)
+
+    def score_arrays(self, profiles: Profiles) -> ScoreArrays:
+        """The vectorised scores of a parsed batch (rows must all be valid)."""
+        return self._engine().score(profiles.values, self.as_of_date)
+
+    def result_columns(self, profiles: Profiles) -> dict[str, Any]:
+        """The result columns for a parsed batch of valid rows, as numpy / categorical arrays."""
+        engine = self._engine()
+        arrays = engine.score(profiles.values, self.as_of_date)
+        return {
+            "score": arrays.score,
+            "band": engine.band_names(arrays),
+            "probability": arrays.probability,
+            "coverage": arrays.coverage,
+            "reasons": engine.reason_codes(arrays),
+            "risk_flags": engine.risk_codes(arrays),
+        }
+
+    def score_frame(self, X: pd.DataFrame, *, errors: str = "raise") -> pd.DataFrame:
+        """Score every row of ``X``; return its columns plus :data:`RESULT_COLUMNS`.
+
+        Row order and index are kept. With ``errors="raise"`` (default) any value that breaks
+        the contract raises :class:`~alignscore.exceptions.ProfileValidationError`; with
+        ``errors="flag"`` such rows stay in place with no score and a ``rejected`` reason.
+        """
+        if errors not in ("raise", "flag"):
+            raise ValueError(f"The 'errors' parameter of score_frame must be 'raise' or 'flag'. Got {errors!r} instead.")
+        parts = []
+        for batch in self._batches(X):
+            if errors == "raise":
+                raise_on_problems(batch)
+            good_mask = ~batch.bad
+            good = batch.take(good_mask) if batch.bad.any() else batch
+            cols = self.result_columns(good)
+            frame = pd.DataFrame(index=pd.RangeIndex(len(batch)))
+            for name, values in cols.items():
+                if good_mask.all():
+                    frame[name] = values
+                else:
+                    full = pd.Series(pd.NA if not isinstance(values, np.ndarray) else np.nan,
+                                     index=frame.index, dtype=object if not isinstance(values, np.ndarray) else float)
+                    full[good_mask] = np.asarray(values)
+                    frame[name] = full
+            if errors == "flag":
+                reasons = pd.Series("", index=frame.index, dtype=object)
+                if batch.bad.any():
+                    reasons[batch.bad] = batch.reasons()
+                frame["rejected"] = reasons
+            parts.append(frame)
+        results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        base = X if isinstance(X, pd.DataFrame) else None
+        if base is None:
+            return results
+        results.index = base.index
+        clash = [c for c in results.columns if c in base.columns]
+        return pd.concat([base.drop(columns=clash), results], axis=1)
+
+    def explain(self, X: Any, firm: str | None = None) -> list[ScoreResult]:
+        """Full explanations for the firms in ``X`` (or only the one named ``firm``)."""
+        out: list[ScoreResult] = []
+        names_seen: list[str] = []
+        for batch in self._batches(X):
+            raise_on_problems(batch)
+            names = batch.values["name"].to_pylist()
+            if firm is not None:
+                rows = [i for i, n in enumerate(names) if n == firm]
+                names_seen.extend(names)
+                if not rows:
+                    continue
+            else:
+                rows = list(range(len(batch)))
+            arrays = self.score_arrays(batch)
+            out.extend(explain_rows(self._engine(), batch, arrays, rows, self.as_of_date, self._peers()))
+        if firm is not None and not out:
+            close = difflib.get_close_matches(firm, names_seen, n=3, cutoff=0.4)
+            lowered = [n for n in names_seen if firm.lower() in n.lower()]
+            raise UnknownFirmError(firm, str(X) if isinstance(X, str | Path) else "<input>", (lowered + close)[:3])
+        return out
+
+    def score(self, profile: Any, y: Any = None) -> Any:
+        """Score and explain one firm (a :class:`FirmProfile` or a dict of raw values).
+
+        Called with labels ``y`` (as scikit-learn does), it returns the accuracy on ``X``
+        instead, so that ``cross_val_score`` and friends keep working.
+        """
+        if y is not None:
+            return ClassifierMixin.score(self, profile, y)
+        return self.explain(profile)[0]
+
+    # --- the scikit-learn face -------------------------------------------------------------
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> Scorer:
+        """Train a new model on labelled firms ``X`` (labels ``y`` or X's ``favoured`` column)."""
+        frame = X.copy()
+        if y is not None:
+            frame["favoured"] = np.asarray(y)
+        batches = list(iter_profiles(frame, chunk_rows=max(len(frame), 1)))
+        profiles = batches[0]
+        ruleset = RuleSet.load(self.rules)
+        data = training_data(profiles, ruleset, self.as_of_date)
+        directions = ["increasing"] + [s.direction for s in ruleset.inputs.inputs]
+        model = fit_model(data.combined, data.y, directions, self.random_state)
+        self.engine_ = Engine(ruleset, model, None, "unsaved (trained in memory)")
+        self.classes_ = np.array([0, 1])
+        self.feature_names_ = [RULES_FEATURE] + [s.id for s in ruleset.inputs.inputs]
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of [not favoured, favoured] per row."""
+        check_is_fitted(self)
+        p = self.score_frame(X)["probability"].to_numpy(dtype=float)
+        return np.column_stack([1.0 - p, p])
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        p = self.predict_proba(X)[:, 1]
+        return np.log(p) - np.log1p(-p)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+

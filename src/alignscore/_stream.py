@@ -1,0 +1,221 @@
+"""Scoring a file of any size in bounded memory: read a chunk, score it, write it, repeat.
+
+Output rows come out in input order. Every output (scores and rejects) is written to a
+temporary file beside its target and renamed into place only when the whole run succeeded, so
+a crash or Ctrl-C never leaves a half-written file under the final name. In strict mode the
+first bad value stops the scoring; the rest of the file is still parsed to count the problems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from ._read import DEFAULT_CHUNK_ROWS, iter_profiles
+from ._scorer import Scorer
+from ._validate import MAX_SHOWN, adapter_for
+from ._write import atomic_path
+from .exceptions import OutputError, ProfileValidationError
+
+__all__ = ["StreamSummary", "escape_formula", "score_file", "unescape_formula"]
+
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_START = r"^[=+\-@\t\r']"
+
+
+def escape_formula(arr: pa.Array) -> pa.Array:
+    """Prefix ``'`` to text cells that start with ``= + - @``, tab, CR or ``'`` itself.
+
+    Reversible: :func:`unescape_formula` drops exactly one leading ``'``, and since a cell that
+    already started with ``'`` is escaped too, the round trip is exact.
+    """
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    hit = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START), False)
+    if not pc.any(hit).as_py():
+        return arr
+    return pc.if_else(hit, pc.binary_join_element_wise("'", arr, ""), arr)
+
+
+def unescape_formula(value: str) -> str:
+    """Undo :func:`escape_formula` for one cell read back from alignscore's CSV output.
+
+    >>> unescape_formula("'=SUM(A1)")
+    '=SUM(A1)'
+    >>> unescape_formula("plain")
+    'plain'
+    """
+    return value[1:] if value.startswith("'") else value
+
+
+@dataclass
+class StreamSummary:
+    rows: int = 0
+    scored: int = 0
+    rejected: int = 0
+    output: str = "-"
+    rejects: str | None = None
+
+
+def _result_table(raw: pa.Table, cols: dict[str, Any]) -> pa.Table:
+    out = raw
+    for name, values in cols.items():
+        if isinstance(values, pd.Categorical):
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(values.codes, pa.int32()), pa.array(list(values.categories), pa.string())
+            ).cast(pa.string())
+        else:
+            arr = pa.array(np.asarray(values))
+        if name in out.column_names:
+            out = out.set_column(out.column_names.index(name), name, arr)
+        else:
+            out = out.append_column(name, arr)
+    return out
+
+
+class _Writer:
+    """One output: CSV, Parquet or JSON Lines, chosen by the file name; ``-`` is stdout CSV."""
+
+    def __init__(self, target: Path | None, stdout: IO[bytes] | None, escape: bool) -> None:
+        self.target = target
+        self.stdout = stdout
+        self.escape = escape
+        suffix = target.suffix.lower() if target else ".csv"
+        if suffix not in (".csv", ".parquet", ".pq", ".jsonl", ".ndjson"):
+            raise OutputError(target or "-", "output format follows the name: .csv, .parquet or .jsonl")
+        self.kind = {".pq": ".parquet", ".ndjson": ".jsonl"}.get(suffix, suffix)
+        self._writer: Any = None
+        self._sink: Any = None
+
+    def open(self, sink: Any) -> None:
+        self._sink = sink
+
+    def write(self, table: pa.Table) -> None:
+        if self.kind == ".csv" and self.escape:
+            table = pa.table(
+                {n: escape_formula(table.column(n).combine_chunks()) for n in table.column_names}
+            )
+        if self.kind == ".jsonl":
+            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False)
+            self._sink.write(text.encode("utf-8"))
+            return
+        if self._writer is None:
+            if self.kind == ".csv":
+                self._writer = pa_csv.CSVWriter(self._sink, table.schema)
+            else:
+                self._writer = pq.ParquetWriter(self._sink, table.schema)
+        self._writer.write_table(table.cast(self._writer.schema) if self.kind == ".parquet" else table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+@contextlib.contextmanager
+def _sink(target: Path | None) -> Iterator[Any]:
+    if target is None:
+        yield sys.stdout.buffer
+        return
+    with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+        yield fh
+
+
+def score_file(
+    scorer: Scorer,
+    source: str | Path,
+    output: str | Path | None = None,
+    *,
+    rejects: str | Path | None = None,
+    encoding: str = "utf-8",
+    source_format: str = "profile",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    escape_formulas: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> StreamSummary:
+    """Score every row of ``source`` into ``output`` (``None``: CSV on stdout).
+
+    Without ``rejects`` the run is strict: any bad value raises
+    :class:`~alignscore.exceptions.ProfileValidationError` and nothing is written. With
+    ``rejects``, bad rows go there (as read, plus ``row`` and ``reason``) and
+    ``rows == scored + rejected``.
+    """
+    target = Path(output) if output not in (None, "-") else None
+    reject_path = Path(rejects) if rejects is not None else None
+    writer = _Writer(target, None, escape_formulas)
+    reject_writer = _Writer(reject_path, None, escape_formulas) if reject_path else None
+    summary = StreamSummary(output=str(target) if target else "-", rejects=str(reject_path) if reject_path else None)
+    batches = iter_profiles(source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows)
+    first = next(batches)  # reads the header: an unreadable file fails before anything is opened
+    problems: list = []
+    total_problems = 0
+    with contextlib.ExitStack() as stack:
+        writer.open(stack.enter_context(_sink(target)))
+        if reject_writer is not None:
+            reject_writer.open(stack.enter_context(_sink(reject_path)))
+        strict_failed = False
+        for batch in _chain(first, batches):
+            n_bad = int(batch.bad.sum()) + len(batch.structural)
+            summary.rows += len(batch) + len(batch.structural)
+            if n_bad and reject_writer is None:
+                strict_failed = True
+                total_problems += batch.problem_count()
+                if len(problems) < MAX_SHOWN:
+                    problems.extend(batch.problems(MAX_SHOWN - len(problems)))
+            if strict_failed:
+                continue
+            good = batch.take(~batch.bad) if batch.bad.any() else batch
+            if len(good):
+                writer.write(_result_table(good.raw, scorer.result_columns(good)))
+            summary.scored += len(good)
+            if n_bad and reject_writer is not None:
+                reject_writer.write(_rejects_table(batch))
+                summary.rejected += n_bad
+            if progress is not None:
+                progress(len(batch) + len(batch.structural))
+        if strict_failed:
+            raise ProfileValidationError(str(source), problems, total_problems)
+        if summary.rows == 0:
+            pass
+        writer.close()
+        if reject_writer is not None:
+            if summary.rejected == 0:
+                reject_writer.write(_rejects_table(batch.take(np.zeros(len(batch), dtype=bool))))
+            reject_writer.close()
+    return summary
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _rejects_table(batch: Any) -> pa.Table:
+    """Bad rows as read (every column as text), with their row number and the reason."""
+    bad = batch.take(batch.bad) if len(batch.bad) else batch
+    names = batch.raw.column_names
+    columns: dict[str, list] = {"row": [], **{n: [] for n in names}, "reason": []}
+    raw = bad.raw
+    reasons = batch.reasons()
+    for k in range(raw.num_rows):
+        columns["row"].append(str(bad.row_numbers[k]))
+        for n in names:
+            v = raw.column(n)[k].as_py()
+            columns[n].append(None if v is None else str(v))
+        columns["reason"].append(reasons[k])
+    for p in batch.structural:
+        columns["row"].append(str(p.row))
+        for n in names:
+            columns[n].append(p.value if n == names[0] else None)
+        columns["reason"].append(f"the row as a whole: expected {p.expected}")
+    return pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})

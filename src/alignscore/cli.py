@@ -1,0 +1,263 @@
+"""The ``alignscore`` command: a thin layer over the public API.
+
+It parses options, calls :mod:`alignscore`, and turns the library's errors into one message on
+standard error and an exit code: 0 success, 1 a check that found problems, 2 bad input (or any
+other error alignscore raises on purpose). It holds no logic the API lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+import alignscore as api
+
+app = typer.Typer(
+    name="alignscore",
+    help="Score Chinese companies for policy alignment, with evidence-linked explanations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Check and list the rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+class Source(StrEnum):
+    profile = "profile"
+    tushare = "tushare"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ExplainFormat(StrEnum):
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    json = "json"
+
+
+def _err(message: str) -> None:
+    typer.echo(f"alignscore: {message}", err=True)
+
+
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn alignscore's errors into a message and exit code 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except api.AlignScoreError as exc:
+            _err(str(exc))
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _err("interrupted; no partial output was left behind")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+
+    return wrapper
+
+
+InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms.")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV (utf-8, gb18030, ...).")]
+SourceOpt = Annotated[Source, typer.Option("--source", help="Input format: the firm-profile contract, or Tushare stock_basic.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate the rules as of this date (YYYY-MM-DD).")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="A rules directory (default: the bundled rules).")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="A model directory (default: the bundled model).")]
+
+
+def _scorer(rules: Path | None, model: Path | None, as_of: str | None) -> api.Scorer:
+    scorer = api.Scorer(rules=rules, model=model, as_of=as_of)
+    scorer.as_of_date  # noqa: B018 - validates the date before any work
+    return scorer
+
+
+@app.command()
+@handles_errors
+def validate(
+    input: InputArg,
+    encoding: EncodingOpt = "utf-8",
+    source: SourceOpt = Source.profile,
+) -> None:
+    """Check a file against the firm-profile contract and summarise it."""
+    report = api.validate_file(input, encoding=encoding, source_format=source.value)
+    typer.echo(f"{report.source}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
+    typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
+    carried = ", ".join(report.columns_carried) or "none"
+    typer.echo(f"columns carried through ({len(report.columns_carried)}): {carried}")
+    typer.echo("unknown values per column (valid rows):")
+    for name, count in report.unknown_per_column.items():
+        typer.echo(f"  {name:<26} {count:>10,}")
+    if not report.ok:
+        _err(f"{report.total_problems:,} value(s) break the contract:")
+        for p in report.problems:
+            typer.echo(f"  row {p.row}, column '{p.column}': {p.value!r} - expected {p.expected}", err=True)
+        rest = report.total_problems - len(report.problems)
+        if rest > 0:
+            typer.echo(f"  ... and {rest:,} more", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+@handles_errors
+def score(
+    input: InputArg,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (.csv, .parquet, .jsonl); default: CSV on standard output.")] = None,
+    as_of: AsOfOpt = None,
+    rules: RulesOpt = None,
+    model: ModelOpt = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Lenient mode: write bad rows here with a reason, and score the rest.")] = None,
+    encoding: EncodingOpt = "utf-8",
+    source: SourceOpt = Source.profile,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    no_formula_escape: Annotated[bool, typer.Option("--no-formula-escape", help="Write text cells starting with = + - @ as they are.")] = False,
+) -> None:
+    """Score every firm in INPUT: its columns plus score, band, probability, coverage, reasons, risk_flags."""
+    scorer = _scorer(rules, model, as_of)
+    from ._progress import row_progress
+
+    with row_progress(input, enabled=not quiet and output is not None) as advance:
+        summary = api.score_file(
+            scorer, input, output, rejects=rejects, encoding=encoding,
+            source_format=source.value, escape_formulas=not no_formula_escape, progress=advance,
+        )  # fmt: skip
+    if output is not None and not quiet:
+        extra = f", {summary.rejected:,} rejected to {summary.rejects}" if summary.rejects else ""
+        _err(f"scored {summary.scored:,} of {summary.rows:,} rows into {summary.output}{extra}")
+
+
+@app.command()
+@handles_errors
+def explain(
+    input: InputArg,
+    firm: Annotated[str, typer.Option("--firm", help="The firm's name, as in the file.")],
+    format: Annotated[ExplainFormat, typer.Option("--format", help="json, md or html.")] = ExplainFormat.json,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
+    as_of: AsOfOpt = None,
+    rules: RulesOpt = None,
+    model: ModelOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    source: SourceOpt = Source.profile,
+) -> None:
+    """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
+    scorer = _scorer(rules, model, as_of)
+    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
+    result = scorer.explain(frame, firm=firm)[0]
+    text = api.render(result, format.value)
+    if output is None:
+        typer.echo(text)
+    else:
+        api.write_text(output, text)
+
+
+@app.command()
+@handles_errors
+def report(
+    input: InputArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the reports.")],
+    format: Annotated[ReportFormat, typer.Option("--format", help="html (with an index), md or json.")] = ReportFormat.html,
+    as_of: AsOfOpt = None,
+    rules: RulesOpt = None,
+    model: ModelOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    source: SourceOpt = Source.profile,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Write one explanation report per firm (and an index.html for HTML)."""
+    scorer = _scorer(rules, model, as_of)
+    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
+    from ._progress import count_progress
+
+    with count_progress(len(frame), "reports", enabled=not quiet) as advance:
+        written = api.write_reports(scorer.explain(frame), output, format.value, progress=advance)
+    if not quiet:
+        _err(f"wrote {len(written):,} files into {output}")
+
+
+@app.command()
+@handles_errors
+def train(
+    data: Annotated[Path, typer.Argument(help="Labelled firms (CSV): the contract plus favoured, as_of, label_evidence.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model directory to write.")],
+    rules: RulesOpt = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    repeats: Annotated[int, typer.Option("--repeats", help="Repeats of 5-fold CV for the model card's metrics.")] = 10,
+) -> None:
+    """Train the classifier reproducibly and write a model directory (artifact, manifest, card)."""
+    manifest = api.train_model(data, output, rules=rules, seed=seed, repeats=repeats)
+    _err(f"wrote {output} (artifact sha256 {manifest.artifact_sha256[:16]}...)")
+
+
+@app.command()
+@handles_errors
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Labelled firms (CSV).")],
+    rules: RulesOpt = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    repeats: Annotated[int, typer.Option("--repeats")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Repeated cross-validation of four scorers: baseline, rules only, classifier only, combined."""
+    metrics = api.evaluate_model(data, rules=rules, seed=seed, repeats=repeats)
+    typer.echo(json.dumps(metrics, indent=2) if as_json else api.metrics_table(metrics))
+
+
+@rules_app.command("check")
+@handles_errors
+def rules_check(directory: Annotated[Path | None, typer.Argument(help="Rules directory (default: bundled).")] = None) -> None:
+    """Validate and lint the rules; exit 0 only when clean."""
+    problems = api.check_rules(directory)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        _err(f"{len(problems)} problem(s)")
+        raise typer.Exit(1)
+    ruleset = api.RuleSet.load(directory)
+    typer.echo(f"{ruleset.directory}: {len(ruleset.rules)} rules ({len(ruleset.favour)} favour, {len(ruleset.risk)} risk), clean")
+
+
+@rules_app.command("list")
+@handles_errors
+def rules_list(
+    directory: Annotated[Path | None, typer.Argument(help="Rules directory (default: bundled).")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """List every rule with its signal, weight, dates, condition and evidence."""
+    table = api.rules_table(api.RuleSet.load(directory))
+    if format is ListFormat.json:
+        typer.echo(json.dumps(table, indent=2, ensure_ascii=False))
+        return
+    for row in table:
+        weight = f"{row['weight']:+.2f}" if row["weight"] is not None else f"risk:{row['severity']}"
+        dates = ""
+        if row["effective_from"] or row["effective_to"]:
+            dates = f" [{row['effective_from'] or '...'} to {row['effective_to'] or '...'}]"
+        typer.echo(f"{row['id']}  ({row['signal']}, {weight}){dates}")
+        typer.echo(f"    when {row['condition']}")
+        for ev in row["evidence"]:
+            typer.echo(f"    \u201c{ev['quote']}\u201d ({ev['source']})")
+
+
+def main() -> None:
+    """Entry point of the ``alignscore`` console script."""
+    try:
+        app()
+    except BrokenPipeError:  # pragma: no cover - e.g. `alignscore score x.csv | head`
+        sys.stderr.close()

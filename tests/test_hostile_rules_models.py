@@ -1,0 +1,261 @@
+"""Hostile rules files and model directories: refused fast, clearly, and before anything runs.
+
+Rules: each case is the shipped ``rules/*.yaml`` copied into a temporary directory plus one bad
+file; :meth:`RuleSet.load` must refuse it with :class:`RulesError` in well under two seconds.
+Models: a valid model directory is built once (the default model may not exist yet), copied,
+and damaged; :func:`load_model`, ``Scorer(model=dir)`` and ``alignscore score --model dir`` must
+refuse it with :class:`ModelIntegrityError` (exit code 2 on the CLI) before deserialising.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import pickle  # noqa: TID251 - to plant a payload (never to load a model)
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
+
+from alignscore._persist import ARTIFACT, MANIFEST, load_model
+from alignscore._resources import bundled
+from alignscore._rules import RuleSet
+from alignscore._scorer import Scorer
+from alignscore.cli import app
+from alignscore.exceptions import ModelIntegrityError, RulesError
+
+HOSTILE = Path(__file__).parent / "hostile"
+RULE_HEAD = """schema_version: 1
+rules:
+  - id: hostile_rule
+    title: A hostile rule
+    signal: overseas_revenue
+    kind: favour
+    weight: 0.5
+    rationale: Firms that earn abroad keep the state's support.
+    evidence:
+      - source: 002_0fc85509d937c681.txt
+        quote: "Companies that have substantial overseas revenues are immune."
+"""
+
+
+def _strategies():
+    import importlib.util
+
+    name = "alignscore_tests_strategies"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("strategies.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _rules_with(tmp_path: Path, name: str, text: str) -> Path:
+    directory = tmp_path / "rules"
+    directory.mkdir()
+    for path in bundled("rules").glob("*.yaml"):
+        shutil.copy(path, directory / path.name)
+    (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def _refused_fast(directory: Path, match: str) -> RulesError:
+    start = time.perf_counter()
+    with pytest.raises(RulesError, match=match) as info:
+        RuleSet.load(directory)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0, f"took {elapsed:.2f} s"
+    assert "zz_hostile.yaml" in str(info.value)
+    return info.value
+
+
+def test_control_shipped_rules_load(tmp_path: Path) -> None:
+    directory = _rules_with(
+        tmp_path,
+        "zz_extra.yaml",
+        RULE_HEAD.replace("hostile_rule", "extra")
+        + "    condition: {column: overseas_revenue_share, op: gte, value: 0.3}\n",
+    )
+    assert any(r.id == "extra" for r in RuleSet.load(directory).rules)
+
+
+def test_yaml_bomb(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    bomb = "schema_version: 1\n" + "\n".join(lines) + "\nrules: *a9\n"
+    directory = _rules_with(tmp_path, "zz_hostile.yaml", bomb)
+    _refused_fast(directory, r"anchors \(&a0\) are not allowed")
+
+
+def test_python_tag_runs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = 'schema_version: 1\nrules: !!python/object/apply:os.system ["touch PWNED"]\n'
+    directory = _rules_with(tmp_path, "zz_hostile.yaml", text)
+    _refused_fast(directory, "tags that construct objects are not allowed")
+    assert not (tmp_path / "PWNED").exists()
+    assert not (directory / "PWNED").exists()
+
+
+@pytest.mark.parametrize("style", ["flow", "block"])
+def test_deeply_nested_condition(tmp_path: Path, style: str) -> None:
+    depth = 10_000
+    leaf = "{column: overseas_revenue_share, op: gte, value: 0.3}"
+    if style == "flow":
+        condition = "{not: " * depth + leaf + "}" * depth
+        text = RULE_HEAD + f"    condition: {condition}\n"
+    else:  # compact block sequences: 10,000 levels in linear size
+        text = RULE_HEAD + "    condition:\n      " + "- " * depth + leaf + "\n"
+    directory = _rules_with(tmp_path, "zz_hostile.yaml", text)
+    _refused_fast(directory, r"nesting deeper than \d+ levels")
+
+
+def test_unknown_operator(tmp_path: Path) -> None:
+    text = (
+        RULE_HEAD
+        + "    condition: {column: overseas_revenue_share, op: greater_than, value: 0.3}\n"
+    )
+    directory = _rules_with(tmp_path, "zz_hostile.yaml", text)
+    error = _refused_fast(directory, r"unknown operator 'greater_than' \(operators: equals")
+    assert error.rule_id == "hostile_rule"
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _strategies().build_model_dir(tmp_path_factory.mktemp("model") / "good")
+
+
+def _copy(good: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "model"
+    shutil.copytree(good, target)
+    return target
+
+
+def _manifest(directory: Path) -> dict:
+    return json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+
+
+def _write_manifest(directory: Path, data: dict) -> None:
+    (directory / MANIFEST).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+class _Planted:
+    """Unpickling this would create ``path`` (a stand-in for running any code)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (builtins.open, (str(self.path), "w"))
+
+
+def _damage(kind: str, directory: Path, marker: Path) -> str:
+    """Damage ``directory`` in one way; return the message fragment the refusal must carry."""
+    artifact = directory / ARTIFACT
+    if kind == "artifact_one_byte":
+        data = bytearray(artifact.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        artifact.write_bytes(bytes(data))
+        return "does not match the manifest's"
+    if kind == "manifest_hash_changed":
+        data = _manifest(directory)
+        digest = data["artifact_sha256"]
+        data["artifact_sha256"] = ("0" if digest[0] != "0" else "1") + digest[1:]
+        _write_manifest(directory, data)
+        return "does not match the manifest's"
+    if kind == "manifest_broken_json":
+        text = (directory / MANIFEST).read_text(encoding="utf-8")
+        (directory / MANIFEST).write_text(text[: len(text) // 2], encoding="utf-8")
+        return "manifest is not valid"
+    if kind == "manifest_extra_key":
+        data = _manifest(directory)
+        data["loader"] = "pickle"
+        _write_manifest(directory, data)
+        return "manifest is not valid"
+    if kind == "planted_pickle":
+        payload = pickle.dumps(_Planted(marker))
+        artifact.write_bytes(payload)
+        data = _manifest(directory)
+        data["artifact_sha256"] = hashlib.sha256(payload).hexdigest()
+        _write_manifest(directory, data)
+        return "is not a skops file (refusing to load it)"
+    raise AssertionError(kind)
+
+
+DAMAGE = [
+    "artifact_one_byte",
+    "manifest_hash_changed",
+    "manifest_broken_json",
+    "manifest_extra_key",
+    "planted_pickle",
+]
+
+
+def test_control_good_model_loads(good_model: Path) -> None:
+    model, manifest = load_model(good_model)
+    assert len(model.coef_) == len(manifest.features)
+
+
+def test_planted_pickle_would_run(tmp_path: Path) -> None:
+    """Control: the planted payload really does create its marker when unpickled."""
+    marker = tmp_path / "unpickled"
+    pickle.loads(pickle.dumps(_Planted(marker))).close()
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_load_model_refuses(kind: str, good_model: Path, tmp_path: Path) -> None:
+    directory = _copy(good_model, tmp_path)
+    marker = tmp_path / "MARKER"
+    fragment = _damage(kind, directory, marker)
+    with pytest.raises(ModelIntegrityError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        load_model(directory)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_scorer_refuses(kind: str, good_model: Path, tmp_path: Path) -> None:
+    directory = _copy(good_model, tmp_path)
+    marker = tmp_path / "MARKER"
+    _damage(kind, directory, marker)
+    scorer = Scorer(model=directory, as_of="2023-06-30")
+    with pytest.raises(ModelIntegrityError):
+        scorer.score_frame(_firms())
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_cli_refuses(kind: str, good_model: Path, tmp_path: Path) -> None:
+    directory = _copy(good_model, tmp_path)
+    marker = tmp_path / "MARKER"
+    fragment = _damage(kind, directory, marker)
+    out = tmp_path / "out.csv"
+    source = HOSTILE / "utf8_bom.csv"
+    result = CliRunner().invoke(
+        app, ["score", str(source), "-o", str(out), "--quiet", "--model", str(directory)]
+    )
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    assert fragment in result.output
+    assert str(directory) in result.output
+    assert not out.exists()
+    assert not marker.exists()
+
+
+def _firms():
+    import pandas as pd
+
+    return pd.DataFrame({"name": ["Example Chips"], "sector": ["semiconductors"]})

@@ -1,0 +1,389 @@
+"""Rendering a ScoreResult: HTML escaping, the waterfall's arithmetic, Markdown parity, JSON.
+
+The results come from a real :class:`~alignscore.Scorer`: the bundled default model when it is
+there, otherwise one trained in memory on a small hand-made labelled frame.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from alignscore._render import (
+    SECTIONS,
+    TINY_CONTRIBUTION,
+    md_code,
+    md_escape,
+    render,
+    render_card,
+    render_index,
+    waterfall_data,
+)
+from alignscore._resources import bundled
+from alignscore._result import ScoreResult
+from alignscore._scorer import Scorer
+
+AS_OF = "2023-06-30"
+SCRIPT_NAME = "<script>alert(1)</script>"
+IMG_NAME = '"><img src=x onerror=alert(1)>'
+
+#: What a reader must find in every report, in this order (kept here, not imported, so that
+#: dropping a section from the renderer fails the suite).
+EXPECTED_SECTIONS = [
+    "Summary",
+    "How the score is built",
+    "Strengths and concerns",
+    "Rules that fired",
+    "Rules that did not fire",
+    "Model drivers",
+    "Risk flags",
+    "Levers",
+    "Peer comparison",
+    "Data coverage",
+    "Firm profile",
+    "Methodology",
+]
+
+CHIPMAKER = {
+    "name": "Example Chips",
+    "sector": "semiconductors",
+    "listing_venue": "star",
+    "little_giant": True,
+    "ownership": "private",
+    "overseas_revenue_share": 0.12,
+    "government_revenue_share": 0.45,
+    "rd_intensity": 0.22,
+    "us_restricted": True,
+    "hq_province": "Hubei",
+}
+PLATFORM = {
+    "name": "Example Live Shopping",
+    "sector": "e_commerce",
+    "listing_venue": "us",
+    "ownership": "private",
+    "overseas_revenue_share": 0.05,
+    "sm_intensity": 0.3,
+    "consumer_mau_m": 620.0,
+    "personal_data_intensive": True,
+    "revenue_cny_bn": 95.0,
+}
+
+
+def _training_frame() -> tuple[pd.DataFrame, list[int]]:
+    """Forty hand-made labelled firms: hard tech and state-linked favoured, platforms not."""
+    good = [
+        ("semiconductors", "star", "private"), ("ai", "star", "state_invested"),
+        ("industrial_software", "sse_main", "central_soe"), ("robotics", "bse", "private"),
+        ("clean_energy", "szse_main", "local_soe"), ("batteries", "chinext", "private"),
+        ("aerospace_defense", "sse_main", "central_soe"), ("biotech", "star", "private"),
+        ("semiconductor_equipment", "star", "state_invested"), ("cybersecurity", "chinext", "private"),
+    ]  # fmt: skip
+    bad = [
+        ("e_commerce", "us", "private"), ("online_gaming", "hkex", "private"),
+        ("food_delivery", "hkex", "private"), ("online_education", "us", "private"),
+        ("consumer_fintech", "unlisted", "private"), ("ride_hailing", "us", "private"),
+        ("real_estate", "hkex", "private"), ("short_video", "unlisted", "private"),
+        ("live_streaming", "us", "private"), ("social_media", "hkex", "private"),
+    ]  # fmt: skip
+    rows, labels = [], []
+    for k in range(2):
+        for i, (sector, venue, owner) in enumerate(good):
+            rows.append({
+                "name": f"Favoured {k}-{i}", "sector": sector, "listing_venue": venue,
+                "ownership": owner, "little_giant": (i + k) % 2 == 0, "rd_intensity": 0.12 + 0.01 * i,
+                "sm_intensity": 0.05, "overseas_revenue_share": 0.1 + 0.03 * k,
+                "government_revenue_share": 0.2 + 0.02 * i, "state_project": i % 3 == 0,
+            })  # fmt: skip
+            labels.append(0 if (k, i) == (1, 9) else 1)
+        for i, (sector, venue, owner) in enumerate(bad):
+            rows.append({
+                "name": f"Disfavoured {k}-{i}", "sector": sector, "listing_venue": venue,
+                "ownership": owner, "little_giant": False, "rd_intensity": 0.05 + 0.005 * i,
+                "sm_intensity": 0.2 + 0.01 * i, "overseas_revenue_share": 0.05,
+                "consumer_mau_m": 100.0 + 40 * i, "personal_data_intensive": i % 2 == 0,
+                "revenue_cny_bn": 20.0 + 10 * i,
+            })  # fmt: skip
+            labels.append(1 if (k, i) == (1, 0) else 0)
+    return pd.DataFrame(rows), labels
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    if bundled("models", "default", "manifest.json").exists():
+        return Scorer(as_of=AS_OF)
+    frame, labels = _training_frame()
+    return Scorer(as_of=AS_OF).fit(frame, labels)
+
+
+@pytest.fixture(scope="module")
+def chip(scorer: Scorer) -> ScoreResult:
+    return scorer.score(CHIPMAKER)
+
+
+@pytest.fixture(scope="module")
+def platform(scorer: Scorer) -> ScoreResult:
+    return scorer.score(PLATFORM)
+
+
+@pytest.fixture(scope="module")
+def evil(scorer: Scorer) -> list[ScoreResult]:
+    names = [SCRIPT_NAME, IMG_NAME]
+    return scorer.explain(pd.DataFrame([{**CHIPMAKER, "name": n, "ticker": n} for n in names]))
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+def test_html_report_shows_hostile_names_as_text(evil: list[ScoreResult]) -> None:
+    script, img = evil
+    html = render(script, "html")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    html = render(img, "html")
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&#34;&gt;&lt;img" in html  # the quote cannot close an attribute either
+
+
+def test_report_has_no_script_and_fetches_nothing(chip: ScoreResult) -> None:
+    html = render(chip, "html")
+    assert "<script" not in html
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    for fetch in ("src=", "@import", "url(", "<link", "@font-face"):
+        assert fetch not in html
+    assert "@media print" in html
+
+
+def test_card_and_index_escape_names(evil: list[ScoreResult]) -> None:
+    for result in evil:
+        card = render_card(result)
+        assert "<script>alert" not in card
+        assert "<img" not in card
+        assert "&lt;" in card
+    index = render_index(evil, ["a.html", "b.html"])
+    assert "<script>alert" not in index
+    assert "<img" not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert index.count("<script") == 1  # the page's own sorting script, nothing from the data
+
+
+def test_repr_html_is_the_card(chip: ScoreResult) -> None:
+    card = chip._repr_html_()
+    assert card == render_card(chip)
+    assert chip.name in card
+    assert f"{chip.score:.1f}" in card
+    assert chip.band in card
+    assert f"{chip.probability:.3f}" in card
+    for flag in chip.risk_flags:
+        assert flag.title in card
+    for reason in chip.reasons:
+        assert reason.text in card
+
+
+def test_markdown_escapes_hostile_names(evil: list[ScoreResult]) -> None:
+    for result in evil:
+        md = render(result, "md")
+        assert "<script" not in md
+        assert "<img" not in md
+    assert render(evil[0], "md").startswith("# &lt;script&gt;alert(1)&lt;/script&gt;\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a|b", "a\\|b"),
+        ("*bold* _it_ `code`", "\\*bold\\* \\_it\\_ \\`code\\`"),
+        ("[x](javascript:alert(1))", "\\[x\\](javascript:alert(1))"),
+        ("<b>R&D</b>", "&lt;b&gt;R&D&lt;/b&gt;"),
+        ("&amp; &#60;", "&amp;amp; &amp;#60;"),
+        ("line one\nline two\r\n", "line one line two"),
+        ("# not a heading", "\\# not a heading"),
+        ("1. not a list", "1\\. not a list"),
+        ("- not a list", "\\- not a list"),
+        ("华为技术", "华为技术"),
+    ],
+)
+def test_md_escape(text: str, expected: str) -> None:
+    assert md_escape(text) == expected
+
+
+def test_md_code_holds_backticks_and_pipes() -> None:
+    assert md_code("a_b") == "`a_b`"
+    assert md_code("a`b") == "``a`b``"
+    assert md_code("x|y") == "`x\\|y`"
+
+
+# --- the waterfall -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["chip", "platform"])
+def test_waterfall_bars_add_up(which: str, request: pytest.FixtureRequest) -> None:
+    result: ScoreResult = request.getfixturevalue(which)
+    chart = waterfall_data(result)
+    bars = chart["bars"]
+    assert math.isclose(sum(b["value"] for b in bars), result.log_odds - result.baseline, abs_tol=1e-9)
+    assert abs(chart["total"] - (result.log_odds - result.baseline)) < 1e-9
+    # consecutive: each bar starts where the last one ended, from the baseline to the final log-odds
+    assert bars[0]["start"] == result.baseline
+    for before, after in zip(bars, bars[1:], strict=False):
+        assert after["start"] == before["end"]
+    assert abs(bars[-1]["end"] - result.log_odds) < 1e-9
+
+    big = [c for c in result.contributions if abs(c.value) >= TINY_CONTRIBUTION]
+    tiny = [c for c in result.contributions if abs(c.value) < TINY_CONTRIBUTION]
+    assert [b["value"] for b in bars[: len(big)]] == [c.value for c in big]
+    assert len(bars) == len(big) + (1 if tiny else 0)
+    if tiny:
+        assert bars[-1]["label"] == f"other ({len(tiny)} input{'s' if len(tiny) != 1 else ''})"
+
+    html = render(result, "html")
+    svg = re.search(r'<svg class="chart waterfall".*?</svg>', html, re.S)
+    assert svg is not None
+    rects = re.findall(r'<rect class="wf-bar wf-(pos|neg|other)"[^>]*data-value="([^"]+)"', svg[0])
+    assert len(rects) == len(bars)
+    assert [float(v) for _, v in rects] == [b["value"] for b in bars]
+    assert "score (0-100)" in svg[0]
+    assert "log-odds" in svg[0]
+
+
+def test_waterfall_folds_tiny_contributions(chip: ScoreResult) -> None:
+    # a result where every contribution is tiny except one
+    contributions = [c.model_copy(update={"value": 0.001 * (k + 1)}) for k, c in enumerate(chip.contributions)]
+    contributions[0] = contributions[0].model_copy(update={"value": 1.5})
+    total = sum(c.value for c in contributions)
+    result = chip.model_copy(update={"contributions": contributions, "log_odds": chip.baseline + total})
+    bars = waterfall_data(result)["bars"]
+    assert len(bars) == 2
+    assert bars[1]["kind"] == "other"
+    assert bars[1]["label"] == f"other ({len(contributions) - 1} inputs)"
+    assert math.isclose(bars[0]["value"] + bars[1]["value"], total, abs_tol=1e-12)
+
+
+def test_every_link_lands_on_an_element(chip: ScoreResult, platform: ScoreResult) -> None:
+    for result in (chip, platform):
+        html = render(result, "html")
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        targets = set(re.findall(r'href="#([^"]+)"', html))
+        assert targets, "the report links nothing"
+        assert targets <= ids, f"links to nowhere: {sorted(targets - ids)}"
+        assert len(ids) == len(re.findall(r'\sid="', html)), "duplicate element ids"
+
+
+def test_drivers_link_to_their_quoted_passages(chip: ScoreResult) -> None:
+    html = render(chip, "html")
+    fired = [r for r in chip.rules if r.state == "fired" and r.kind == "favour"]
+    assert fired, "the chipmaker should fire at least one favour rule"
+    for rule in fired:
+        block = re.search(rf'<div class="rule" id="rule-{rule.id}">(.*?)</div>', html, re.S)
+        assert block is not None, rule.id
+        assert rule.title in block[1]
+        for ev in rule.evidence:
+            assert f"seeds/{ev.source}" in block[1]
+        assert len(re.findall(r'<blockquote id="ev-\d+">', block[1])) == len(rule.evidence)
+    drivers = re.search(r'<section id="drivers">(.*?)</section>', html, re.S)
+    assert drivers is not None
+    strong = [c for c in chip.contributions if abs(c.value) >= TINY_CONTRIBUTION]
+    assert len(re.findall(r"<li>", drivers[1])) == len(strong)
+    quoted = [c for c in strong if c.evidence]
+    assert len(re.findall(r'href="#ev-\d+"', drivers[1])) == sum(len(c.evidence) for c in quoted)
+
+
+def test_strengths_and_concerns_are_sentences(chip: ScoreResult, platform: ScoreResult) -> None:
+    for result in (chip, platform):
+        md = render(result, "md")
+        for c in result.contributions:
+            if abs(c.value) < TINY_CONTRIBUTION:
+                continue
+            effect = f"adds {c.value:+.2f} log-odds" if c.value > 0 else f"subtracts {abs(c.value):.2f} log-odds"
+            subject = md_escape(c.label + (f" ({c.input_value})" if c.source == "model" and c.input_value else ""))
+            assert f"- **{subject}** {effect}: {md_escape(c.rationale or '')}" in md
+
+
+def test_not_fired_rules_say_why(platform: ScoreResult) -> None:
+    html = render(platform, "html")
+    md = render(platform, "md")
+    not_fired = [r for r in platform.rules if r.state != "fired"]
+    assert not_fired
+    section = re.search(r'<section id="not-fired">(.*?)</section>', html, re.S)
+    assert section is not None
+    assert section[1].count("<tr id=") == len(not_fired)
+    for rule in not_fired:
+        assert rule.title in section[1]
+        for why in rule.why_not:
+            assert why in section[1]
+            assert md_escape(why) in md
+
+
+def test_risk_flags_levers_coverage_and_methodology(chip: ScoreResult, platform: ScoreResult) -> None:
+    for result in (chip, platform):
+        html = render(result, "html")
+        md = render(result, "md")
+        for flag in result.risk_flags:
+            assert f'<span class="sev sev-{flag.severity}">{flag.severity}</span> {flag.title}' in html
+            assert f"### {flag.severity.upper()}: {md_escape(flag.title)}" in md
+        for lever in result.levers:
+            assert f"New score {lever.new_score:.1f}." in html
+        for column in result.unknown_inputs:
+            assert f"<code>{column}</code>" in html
+            assert f"`{column}`" in md
+        m = result.methodology
+        for value in (m.rules_sha256, m.model_sha256, m.as_of, m.alignscore_version):
+            assert value in html
+            assert value in md
+
+
+# --- Markdown parity, formats, JSON --------------------------------------------------------
+
+
+def test_markdown_carries_the_same_sections(chip: ScoreResult) -> None:
+    assert [title for _, title in SECTIONS] == EXPECTED_SECTIONS
+    html = render(chip, "html")
+    md = render(chip, "md")
+    html_headings = re.findall(r"<h2>(.*?)</h2>", html)
+    md_headings = re.findall(r"^## (.*)$", md, re.M)
+    assert html_headings == EXPECTED_SECTIONS
+    assert md_headings == EXPECTED_SECTIONS
+    assert "<svg" not in md
+
+
+def test_markdown_tables_have_even_columns(platform: ScoreResult) -> None:
+    md = render(platform, "md")
+    for table in re.findall(r"(?:^\|.*\|\n)+", md, re.M):
+        lines = table.strip().split("\n")
+        counts = {len(re.findall(r"(?<!\\)\|", line)) for line in lines}
+        assert len(counts) == 1, table
+
+
+def test_render_refuses_unknown_format(chip: ScoreResult) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"The 'fmt' parameter of render must be one of 'json', 'md', 'html'\. Got 'pdf' instead\.",
+    ):
+        render(chip, "pdf")
+
+
+def test_json_round_trips(chip: ScoreResult, evil: list[ScoreResult]) -> None:
+    for result in (chip, *evil):
+        text = render(result, "json")
+        assert text == result.to_json()
+        assert ScoreResult.model_validate_json(text) == result
+
+
+def test_index_links_every_report_and_cannot_be_hijacked(chip: ScoreResult, platform: ScoreResult) -> None:
+    index = render_index([chip, platform], ["Example-Chips.html", "javascript:alert(1)"])
+    assert 'href="Example-Chips.html"' in index
+    assert 'href="javascript%3Aalert%281%29"' in index
+    assert "javascript:" not in index
+    with pytest.raises(ValueError, match=r"one link per result: got 2 results and 1 links"):
+        render_index([chip, platform], ["a.html"])
+
+
+def test_templates_ship_with_the_package() -> None:
+    templates = Path(__file__).resolve().parents[1] / "src" / "alignscore" / "templates"
+    names = {p.name for p in templates.iterdir()}
+    assert {"report.html.j2", "report.md.j2", "card.html.j2", "index.html.j2"} <= names
