@@ -1,17 +1,18 @@
 """Rendering a ScoreResult: HTML escaping, the waterfall's arithmetic, Markdown parity, JSON.
 
-The results come from a real :class:`~alignscore.Scorer`: the bundled default model when it is
-there, otherwise one trained in memory on a small hand-made labelled frame.
+The results come from the real :class:`~alignscore.Scorer` with its bundled rules and model.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from alignscore._render import (
     SECTIONS,
@@ -23,7 +24,6 @@ from alignscore._render import (
     render_index,
     waterfall_data,
 )
-from alignscore._resources import bundled
 from alignscore._result import ScoreResult
 from alignscore._scorer import Scorer
 
@@ -73,50 +73,9 @@ PLATFORM = {
 }
 
 
-def _training_frame() -> tuple[pd.DataFrame, list[int]]:
-    """Forty hand-made labelled firms: hard tech and state-linked favoured, platforms not."""
-    good = [
-        ("semiconductors", "star", "private"), ("ai", "star", "state_invested"),
-        ("industrial_software", "sse_main", "central_soe"), ("robotics", "bse", "private"),
-        ("clean_energy", "szse_main", "local_soe"), ("batteries", "chinext", "private"),
-        ("aerospace_defense", "sse_main", "central_soe"), ("biotech", "star", "private"),
-        ("semiconductor_equipment", "star", "state_invested"), ("cybersecurity", "chinext", "private"),
-    ]  # fmt: skip
-    bad = [
-        ("e_commerce", "us", "private"), ("online_gaming", "hkex", "private"),
-        ("food_delivery", "hkex", "private"), ("online_education", "us", "private"),
-        ("consumer_fintech", "unlisted", "private"), ("ride_hailing", "us", "private"),
-        ("real_estate", "hkex", "private"), ("short_video", "unlisted", "private"),
-        ("live_streaming", "us", "private"), ("social_media", "hkex", "private"),
-    ]  # fmt: skip
-    rows, labels = [], []
-    for k in range(2):
-        for i, (sector, venue, owner) in enumerate(good):
-            rows.append({
-                "name": f"Favoured {k}-{i}", "sector": sector, "listing_venue": venue,
-                "ownership": owner, "little_giant": (i + k) % 2 == 0, "rd_intensity": 0.12 + 0.01 * i,
-                "sm_intensity": 0.05, "overseas_revenue_share": 0.1 + 0.03 * k,
-                "government_revenue_share": 0.2 + 0.02 * i, "state_project": i % 3 == 0,
-            })  # fmt: skip
-            labels.append(0 if (k, i) == (1, 9) else 1)
-        for i, (sector, venue, owner) in enumerate(bad):
-            rows.append({
-                "name": f"Disfavoured {k}-{i}", "sector": sector, "listing_venue": venue,
-                "ownership": owner, "little_giant": False, "rd_intensity": 0.05 + 0.005 * i,
-                "sm_intensity": 0.2 + 0.01 * i, "overseas_revenue_share": 0.05,
-                "consumer_mau_m": 100.0 + 40 * i, "personal_data_intensive": i % 2 == 0,
-                "revenue_cny_bn": 20.0 + 10 * i,
-            })  # fmt: skip
-            labels.append(1 if (k, i) == (1, 0) else 0)
-    return pd.DataFrame(rows), labels
-
-
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    if bundled("models", "default", "manifest.json").exists():
-        return Scorer(as_of=AS_OF)
-    frame, labels = _training_frame()
-    return Scorer(as_of=AS_OF).fit(frame, labels)
+    return Scorer(as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -175,14 +134,14 @@ def test_card_and_index_escape_names(evil: list[ScoreResult]) -> None:
 def test_repr_html_is_the_card(chip: ScoreResult) -> None:
     card = chip._repr_html_()
     assert card == render_card(chip)
-    assert chip.name in card
+    assert escape(chip.name) in card
     assert f"{chip.score:.1f}" in card
     assert chip.band in card
     assert f"{chip.probability:.3f}" in card
     for flag in chip.risk_flags:
-        assert flag.title in card
+        assert escape(flag.title) in card
     for reason in chip.reasons:
-        assert reason.text in card
+        assert escape(reason.text) in card
 
 
 def test_markdown_escapes_hostile_names(evil: list[ScoreResult]) -> None:
@@ -226,11 +185,13 @@ def test_waterfall_bars_add_up(which: str, request: pytest.FixtureRequest) -> No
     result: ScoreResult = request.getfixturevalue(which)
     chart = waterfall_data(result)
     bars = chart["bars"]
-    assert math.isclose(sum(b["value"] for b in bars), result.log_odds - result.baseline, abs_tol=1e-9)
+    assert math.isclose(
+        sum(b["value"] for b in bars), result.log_odds - result.baseline, abs_tol=1e-9
+    )
     assert abs(chart["total"] - (result.log_odds - result.baseline)) < 1e-9
     # consecutive: each bar starts where the last one ended, from the baseline to the final log-odds
     assert bars[0]["start"] == result.baseline
-    for before, after in zip(bars, bars[1:], strict=False):
+    for before, after in itertools.pairwise(bars):
         assert after["start"] == before["end"]
     assert abs(bars[-1]["end"] - result.log_odds) < 1e-9
 
@@ -253,10 +214,16 @@ def test_waterfall_bars_add_up(which: str, request: pytest.FixtureRequest) -> No
 
 def test_waterfall_folds_tiny_contributions(chip: ScoreResult) -> None:
     # a result where every contribution is tiny except one
-    contributions = [c.model_copy(update={"value": 0.001 * (k + 1)}) for k, c in enumerate(chip.contributions)]
+    n = len(chip.contributions)
+    contributions = [
+        c.model_copy(update={"value": (-1) ** k * 0.009 * (k + 1) / n})
+        for k, c in enumerate(chip.contributions)
+    ]
     contributions[0] = contributions[0].model_copy(update={"value": 1.5})
     total = sum(c.value for c in contributions)
-    result = chip.model_copy(update={"contributions": contributions, "log_odds": chip.baseline + total})
+    result = chip.model_copy(
+        update={"contributions": contributions, "log_odds": chip.baseline + total}
+    )
     bars = waterfall_data(result)["bars"]
     assert len(bars) == 2
     assert bars[1]["kind"] == "other"
@@ -281,7 +248,7 @@ def test_drivers_link_to_their_quoted_passages(chip: ScoreResult) -> None:
     for rule in fired:
         block = re.search(rf'<div class="rule" id="rule-{rule.id}">(.*?)</div>', html, re.S)
         assert block is not None, rule.id
-        assert rule.title in block[1]
+        assert escape(rule.title) in block[1]
         for ev in rule.evidence:
             assert f"seeds/{ev.source}" in block[1]
         assert len(re.findall(r'<blockquote id="ev-\d+">', block[1])) == len(rule.evidence)
@@ -299,8 +266,14 @@ def test_strengths_and_concerns_are_sentences(chip: ScoreResult, platform: Score
         for c in result.contributions:
             if abs(c.value) < TINY_CONTRIBUTION:
                 continue
-            effect = f"adds {c.value:+.2f} log-odds" if c.value > 0 else f"subtracts {abs(c.value):.2f} log-odds"
-            subject = md_escape(c.label + (f" ({c.input_value})" if c.source == "model" and c.input_value else ""))
+            effect = (
+                f"adds {c.value:+.2f} log-odds"
+                if c.value > 0
+                else f"subtracts {abs(c.value):.2f} log-odds"
+            )
+            subject = md_escape(
+                c.label + (f" ({c.input_value})" if c.source == "model" and c.input_value else "")
+            )
             assert f"- **{subject}** {effect}: {md_escape(c.rationale or '')}" in md
 
 
@@ -313,18 +286,23 @@ def test_not_fired_rules_say_why(platform: ScoreResult) -> None:
     assert section is not None
     assert section[1].count("<tr id=") == len(not_fired)
     for rule in not_fired:
-        assert rule.title in section[1]
+        assert escape(rule.title) in section[1]
         for why in rule.why_not:
-            assert why in section[1]
+            assert escape(why) in section[1]
             assert md_escape(why) in md
 
 
-def test_risk_flags_levers_coverage_and_methodology(chip: ScoreResult, platform: ScoreResult) -> None:
+def test_risk_flags_levers_coverage_and_methodology(
+    chip: ScoreResult, platform: ScoreResult
+) -> None:
     for result in (chip, platform):
         html = render(result, "html")
         md = render(result, "md")
         for flag in result.risk_flags:
-            assert f'<span class="sev sev-{flag.severity}">{flag.severity}</span> {flag.title}' in html
+            assert (
+                f'<span class="sev sev-{flag.severity}">{flag.severity}</span> {escape(flag.title)}'
+                in html
+            )
             assert f"### {flag.severity.upper()}: {md_escape(flag.title)}" in md
         for lever in result.levers:
             assert f"New score {lever.new_score:.1f}." in html
@@ -362,7 +340,8 @@ def test_markdown_tables_have_even_columns(platform: ScoreResult) -> None:
 def test_render_refuses_unknown_format(chip: ScoreResult) -> None:
     with pytest.raises(
         ValueError,
-        match=r"The 'fmt' parameter of render must be one of 'json', 'md', 'html'\. Got 'pdf' instead\.",
+        match=r"The 'fmt' parameter of render must be one of 'json', 'md', 'html'\. "
+        r"Got 'pdf' instead\.",
     ):
         render(chip, "pdf")
 
@@ -374,7 +353,9 @@ def test_json_round_trips(chip: ScoreResult, evil: list[ScoreResult]) -> None:
         assert ScoreResult.model_validate_json(text) == result
 
 
-def test_index_links_every_report_and_cannot_be_hijacked(chip: ScoreResult, platform: ScoreResult) -> None:
+def test_index_links_every_report_and_cannot_be_hijacked(
+    chip: ScoreResult, platform: ScoreResult
+) -> None:
     index = render_index([chip, platform], ["Example-Chips.html", "javascript:alert(1)"])
     assert 'href="Example-Chips.html"' in index
     assert 'href="javascript%3Aalert%281%29"' in index
