@@ -91,11 +91,13 @@ def _result_like(n: int, seed: int) -> dict[str, pa.Array]:
     rng = np.random.default_rng(seed)
     p = rng.random(n)
     pool = np.array(["Neutral", "Tailwind", "Headwind", "Strong tailwind", "Strong headwind"])
-    reasons = np.array([
-        "+sector_hard_tech;+model:little_giant;-model:sm_intensity",
-        "+model:listed_star_or_bse;-sector_soft_tech;-model:consumer_reach",
-        "",
-    ])  # fmt: skip
+    reasons = np.array(
+        [
+            "+sector_hard_tech;+model:little_giant;-model:sm_intensity",
+            "+model:listed_star_or_bse;-sector_soft_tech;-model:consumer_reach",
+            "",
+        ]
+    )
     flags = np.array(["", "risk_us_sanctions", "risk_talent_shortage;risk_valley_of_death"])
     return {
         "score": pa.array(p * 100),
@@ -113,7 +115,7 @@ def _default_model_ok(scorer_cls) -> bool:
             warnings.simplefilter("ignore")
             scorer_cls(as_of=AS_OF)._engine()
         return True
-    except Exception:  # noqa: BLE001 - any failure means: no usable bundled model
+    except Exception:
         return False
 
 
@@ -248,10 +250,11 @@ def rule_engine_text(node) -> tuple[str, str]:
         t, f = rule_engine_text(node.child)
         return f, t
     parts = [rule_engine_text(c) for c in node.children]
+    holds, fails = [t for t, _ in parts], [f for _, f in parts]
     if isinstance(node, AnyNode):
-        return "(" + " or ".join(t for t, _ in parts) + ")", "(" + " and ".join(f for _, f in parts) + ")"
+        return "(" + " or ".join(holds) + ")", "(" + " and ".join(fails) + ")"
     assert isinstance(node, AllNode)
-    return "(" + " and ".join(t for t, _ in parts) + ")", "(" + " or ".join(f for _, f in parts) + ")"
+    return "(" + " and ".join(holds) + ")", "(" + " or ".join(fails) + ")"
 
 
 def _python_rows(ctx: dict[str, np.ndarray]) -> list[dict]:
@@ -267,7 +270,7 @@ def _python_rows(ctx: dict[str, np.ndarray]) -> list[dict]:
             continue
         a = np.asarray(arr)
         if ctype.kind is Kind.CATEGORY:
-            vocab = list(ctype.vocabulary) + [None]
+            vocab = [*ctype.vocabulary, None]
             cols[name] = [vocab[i] for i in a.astype(np.int64).tolist()]
         elif ctype.kind is Kind.BOOLEAN:
             cols[name] = [None if x != x else bool(x) for x in a.astype(float).tolist()]
@@ -315,8 +318,13 @@ def bench_rules(scorer, raw_sample: pd.DataFrame, as_of: dt.date, budget_s: floa
     # both must agree, rule by rule (a rule out of effect on the date never fires)
     active = (results.states != NOT_IN_EFFECT).all(axis=0)
     agree = bool(((results.states == FIRED) == (fired & active)).all())
-    return {"rows": done, "rules": len(compiled), "vec_s": vec_s, "per_row_s": per_row_s,
-            "agree": agree}  # fmt: skip
+    return {
+        "rows": done,
+        "rules": len(compiled),
+        "vec_s": vec_s,
+        "per_row_s": per_row_s,
+        "agree": agree,
+    }
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -327,9 +335,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample", type=int, default=20_000, help="rows for the rule-engine comparison")
-    ap.add_argument("--rule-engine-budget", type=float, default=20.0,
-                    help="seconds the per-row rule-engine may run (it stops early on a big sample)")
+    ap.add_argument(
+        "--sample", type=int, default=20_000, help="rows for the rule-engine comparison"
+    )
+    ap.add_argument(
+        "--rule-engine-budget",
+        type=float,
+        default=20.0,
+        help="seconds the per-row rule-engine may run (it stops early on a big sample)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args(argv)
     n = args.rows
@@ -350,8 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         t_gen, raw = _timed(lambda: synthetic_firms(n, seed=args.seed))
         src = work / "firms.csv"
         _write_csv(raw, src)
-        print(f"  generated in {t_gen:.1f} s; {src} is {src.stat().st_size / 1e6:,.0f} MB,"
-              f" {raw.shape[1]} columns")  # fmt: skip
+        print(
+            f"  generated in {t_gen:.1f} s; {src} is {src.stat().st_size / 1e6:,.0f} MB,"
+            f" {raw.shape[1]} columns"
+        )
         results: list[tuple[str, float, str]] = []
 
         # 1. the I/O floor
@@ -360,27 +376,37 @@ def main(argv: list[str] | None = None) -> int:
         for name, arr in _result_like(table.num_rows, args.seed).items():
             wide = wide.append_column(name, arr)
         floor_out = work / "floor_out.csv"
-        t_write, _ = _timed(lambda: pa_csv.write_csv(wide, floor_out))
+        t_write, _ = _timed(lambda w=wide: pa_csv.write_csv(w, floor_out))
         floor_s = t_read + t_write
         del table, wide
-        results.append(("I/O floor: pyarrow read + write CSV", floor_s,
-                        f"read {t_read:.2f} s + write {t_write:.2f} s"))  # fmt: skip
+        results.append(
+            (
+                "I/O floor: pyarrow read + write CSV",
+                floor_s,
+                f"read {t_read:.2f} s + write {t_write:.2f} s",
+            )
+        )
 
         # 2. the CLI, end to end
         out_csv = work / "scored.csv"
-        cmd = _cli() + ["score", str(src), "-o", str(out_csv), "--quiet", "--as-of", AS_OF]
+        cmd = [*_cli(), "score", str(src), "-o", str(out_csv), "--quiet", "--as-of", AS_OF]
         if model_dir is not None:
             cmd += ["--model", str(model_dir)]
         e2e_s, peak, how = _run_cli(cmd)
-        results.append(("alignscore score (CLI, end to end)", e2e_s,
-                        f"peak RSS {peak / 2**20:,.0f} MiB ({how})"))  # fmt: skip
+        results.append(
+            (
+                "alignscore score (CLI, end to end)",
+                e2e_s,
+                f"peak RSS {peak / 2**20:,.0f} MiB ({how})",
+            )
+        )
 
         # 3. score_frame in memory
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             typed = typed_frame(raw)
         scorer.score_frame(typed.head(1000))  # warm: engine loaded, code paths touched
-        t_typed, scored = _timed(lambda: scorer.score_frame(typed))
+        t_typed, scored = _timed(lambda t=typed: scorer.score_frame(t))
         results.append(("Scorer.score_frame, typed frame", t_typed, "floats, Categorical, boolean"))
         t_raw, scored_raw = _timed(lambda: scorer.score_frame(raw))
         results.append(("Scorer.score_frame, raw text frame", t_raw, "every cell a string"))
@@ -391,10 +417,21 @@ def main(argv: list[str] | None = None) -> int:
         k = min(args.sample, n)
         rb = bench_rules(scorer, raw.head(k), as_of, args.rule_engine_budget)
         k = rb["rows"]
-        results.append((f"rules, rule-engine per row ({rb['rules']} rules)", rb["per_row_s"] * n / k,
-                        f"{k:,}-row sample, scaled"))  # fmt: skip
-        results.append((f"rules, RuleSet.evaluate ({rb['rules']} rules)", rb["vec_s"] * n / k,
-                        f"{k:,}-row sample, scaled, median of 5"))  # fmt: skip
+        per_row_total = rb["per_row_s"] * n / k
+        results.append(
+            (
+                f"rules, rule-engine per row ({rb['rules']} rules)",
+                per_row_total,
+                f"{k:,}-row sample, scaled",
+            )
+        )
+        results.append(
+            (
+                f"rules, RuleSet.evaluate ({rb['rules']} rules)",
+                rb["vec_s"] * n / k,
+                f"{k:,}-row sample, scaled, median of 5",
+            )
+        )
 
         # the table
         print()
@@ -405,22 +442,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<44} {secs:>9.3f} {rate:>13,.0f} {floor_s / secs:>8.2f}x  {note}")
         print()
         speedup = rb["per_row_s"] / rb["vec_s"]
-        print(f"rules speed ratio: vectorised is {speedup:,.0f}x the per-row rule-engine"
-              f" (same {k:,} rows; results agree: {'yes' if rb['agree'] else 'NO'})")
+        print(
+            f"rules speed ratio: vectorised is {speedup:,.0f}x the per-row rule-engine"
+            f" (same {k:,} rows; results agree: {'yes' if rb['agree'] else 'NO'})"
+        )
         print(f"score_frame typed vs raw give the same scores: {'yes' if same else 'NO'}")
         print()
         print("targets")
         checks = [
-            ("end to end within 2x of the I/O floor", e2e_s <= 2.0 * floor_s,
-             f"{e2e_s / floor_s:.2f}x the floor"),
-            ("score_frame (typed) >= 1,000,000 rows/s", n / t_typed >= TARGETS["score_frame_rows_s"],
-             f"{n / t_typed:,.0f} rows/s"),
-            ("rules >= 1,000x the per-row engine", speedup >= TARGETS["rules_speedup"],
-             f"{speedup:,.0f}x"),
-            ("peak memory < 1 GB at 10M rows", peak is not None and peak < TARGETS["peak_memory_bytes"],
-             f"{peak / 2**20:,.0f} MiB at {n:,} rows"
-             + ("" if n >= 10_000_000 else " (indicative: run --rows 10000000)")),
-        ]  # fmt: skip
+            (
+                "end to end within 2x of the I/O floor",
+                e2e_s <= 2.0 * floor_s,
+                f"{e2e_s / floor_s:.2f}x the floor",
+            ),
+            (
+                "score_frame (typed) >= 1,000,000 rows/s",
+                n / t_typed >= TARGETS["score_frame_rows_s"],
+                f"{n / t_typed:,.0f} rows/s",
+            ),
+            (
+                "rules >= 1,000x the per-row engine",
+                speedup >= TARGETS["rules_speedup"],
+                f"{speedup:,.0f}x",
+            ),
+            (
+                "peak memory < 1 GB at 10M rows",
+                peak is not None and peak < TARGETS["peak_memory_bytes"],
+                f"{peak / 2**20:,.0f} MiB at {n:,} rows"
+                + ("" if n >= 10_000_000 else " (indicative: run --rows 10000000)"),
+            ),
+        ]
         for label, ok, detail in checks:
             print(f"  {'PASS' if ok else 'FAIL'}  {label:<44} {detail}")
     finally:

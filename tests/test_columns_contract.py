@@ -4,7 +4,8 @@ The contract is ``docs/firm-profile.md``; it is declared once in ``alignscore._c
 the file reader and the pydantic ``FirmProfile`` are driven by that declaration. Each column
 below has good values (with the value they must parse to) and bad values (with what the message
 must say was expected); the same raw value must give the same result through the file reader
-and through ``FirmProfile`` ("single declaration, never drift").
+and through ``FirmProfile`` ("single declaration, never drift"), so each case goes through
+both paths in the same test.
 """
 
 from __future__ import annotations
@@ -39,27 +40,8 @@ DOC = Path(__file__).parents[1] / "docs" / "firm-profile.md"
 YEAR = dt.date.today().year
 PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 
-NUMBER_CRASH = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "bug: a cell that is not a number ('abc', '0,35', '35%%') in a numeric column crashes "
-        "with 'ValueError: assignment destination is read-only' (_parse._to_float's pandas "
-        "fallback returns a read-only array that _parse_number writes into)"
-    ),
-)
-NUMBER_CRASH_MODEL = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "bug: FirmProfile says 'assignment destination is read-only' instead of what was "
-        "expected, for a value that is not a number (same cause as the file reader's crash)"
-    ),
-)
-BLANK_TEXT = pytest.mark.xfail(
-    strict=True,
-    reason="bug: a blank optional text cell (ticker) is read as '' instead of unknown (None)",
-)
+NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
+BLANK_TEXT = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 HUGE_INT_READ = pytest.mark.xfail(
     strict=True,
     raises=RuntimeWarning,
@@ -81,16 +63,21 @@ HUGE_INT_MODEL = pytest.mark.xfail(
 
 # --- the contract as documented (docs/firm-profile.md): these names must keep being accepted ----
 
-DOC_SECTORS = (
-    "semiconductors semiconductor_equipment ai industrial_software enterprise_software "
-    "cloud_computing computing_hardware big_data cybersecurity telecom_equipment robotics "
-    "industrial_automation iot advanced_manufacturing new_materials clean_energy batteries "
-    "electric_vehicles biotech aerospace_defense quantum_computing "
-    "e_commerce social_media online_gaming online_education consumer_fintech ride_hailing "
-    "food_delivery live_streaming short_video online_media search_advertising "
-    "online_recruitment logistics_platform cryptocurrency "
-    "consumer_electronics home_appliances data_centers real_estate traditional_manufacturing other"
-).split()
+DOC_SECTORS = [
+    # hard tech and state priorities
+    "semiconductors", "semiconductor_equipment", "ai", "industrial_software",
+    "enterprise_software", "cloud_computing", "computing_hardware", "big_data", "cybersecurity",
+    "telecom_equipment", "robotics", "industrial_automation", "iot", "advanced_manufacturing",
+    "new_materials", "clean_energy", "batteries", "electric_vehicles", "biotech",
+    "aerospace_defense", "quantum_computing",
+    # consumer internet ("soft tech")
+    "e_commerce", "social_media", "online_gaming", "online_education", "consumer_fintech",
+    "ride_hailing", "food_delivery", "live_streaming", "short_video", "online_media",
+    "search_advertising", "online_recruitment", "logistics_platform", "cryptocurrency",
+    # other
+    "consumer_electronics", "home_appliances", "data_centers", "real_estate",
+    "traditional_manufacturing", "other",
+]  # fmt: skip
 DOC_OWNERSHIPS = ["central_soe", "local_soe", "state_invested", "private"]
 DOC_VENUES = ["star", "bse", "chinext", "sse_main", "szse_main", "hkex", "us", "unlisted", "other"]
 DOC_PROVINCES = [
@@ -113,7 +100,8 @@ def test_code_declares_the_documented_columns_in_order():
     assert [name for name, _ in documented] == PROFILE_NAMES
     assert [kind for _, kind in documented] == [
         # hq_province is documented as text but read against its closed vocabulary
-        "text" if c.name == "hq_province" else str(c.kind) for c in PROFILE_COLUMNS
+        "text" if c.name == "hq_province" else str(c.kind)
+        for c in PROFILE_COLUMNS
     ]
     assert [c.name for c in PROFILE_COLUMNS if c.required] == ["name"]
 
@@ -260,10 +248,6 @@ def _short(raw: str) -> str:
 
 GOOD_CASES = _cases(GOOD)
 BAD_CASES = _cases(BAD)
-MODEL_BAD_CASES = [
-    pytest.param(*p.values, marks=[NUMBER_CRASH_MODEL] if p.marks else [], id=p.id)
-    for p in BAD_CASES
-]
 
 
 def test_every_contract_column_has_good_and_bad_values():
@@ -285,10 +269,23 @@ def _csv_text(name: str, raw: str) -> str:
     return buffer.getvalue()
 
 
-def read_cell(write_csv, name: str, raw: str) -> object:
-    """``raw`` in column ``name`` of a one-firm CSV, as the reader parses it (unknown: None)."""
-    frame = read_firms(write_csv(_csv_text(name, raw)))
-    value = frame.loc[0, name]
+@pytest.fixture(scope="module")
+def read_cell(tmp_path_factory):
+    """``read_cell(name, raw)``: ``raw`` in column ``name`` of a one-firm CSV file, as
+    ``read_firms`` parses it (unknown: None); raises what ``read_firms`` raises.
+    """
+    directory = tmp_path_factory.mktemp("cells")
+    count = iter(range(10**9))
+
+    def read(name: str, raw: str) -> object:
+        path = directory / f"cell{next(count)}.csv"
+        path.write_text(_csv_text(name, raw), encoding="utf-8")
+        return _plain(read_firms(path).loc[0, name])
+
+    return read
+
+
+def _plain(value: object) -> object:
     if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return value.item() if hasattr(value, "item") else value
@@ -304,61 +301,36 @@ def _shown(raw: str) -> str:
     return repr(raw if len(raw) <= 60 else raw[:57] + "...")
 
 
-@pytest.mark.parametrize(("name", "raw", "value"), GOOD_CASES)
-def test_file_reader_accepts(write_csv, name, raw, value):
-    got = read_cell(write_csv, name, raw)
+def _check_value(got: object, value: object) -> None:
     assert got == value
     assert type(got) is type(value)
     if isinstance(got, float) and got == 0.0:
         assert math.copysign(1.0, got) == 1.0  # "-0" is read as 0.0
 
 
-@pytest.mark.parametrize(("name", "raw", "expected"), BAD_CASES)
-def test_file_reader_rejects(write_csv, name, raw, expected):
-    row = f"row 2, column '{name}': {_shown(raw)} - expected {expected}"
-    with pytest.raises(ProfileValidationError, match=re.escape(row) + "$"):
-        read_cell(write_csv, name, raw)
-
-
 @pytest.mark.parametrize(("name", "raw", "value"), GOOD_CASES)
-def test_firm_profile_accepts(name, raw, value):
-    got = model_value(name, raw)
-    assert got == value
-    assert type(got) is type(value)
+def test_good_value_is_accepted_by_file_and_model_alike(read_cell, name, raw, value):
+    from_file = read_cell(name, raw)
+    from_model = model_value(name, raw)
+    _check_value(from_file, value)
+    _check_value(from_model, value)
+    assert from_file == from_model  # single declaration, never drift
 
 
-@pytest.mark.parametrize(("name", "raw", "expected"), MODEL_BAD_CASES)
-def test_firm_profile_rejects(name, raw, expected):
-    with pytest.raises(pydantic.ValidationError, match=re.escape(f"{name}: {raw!r} - expected {expected}")):
+@pytest.mark.parametrize(("name", "raw", "expected"), BAD_CASES)
+def test_bad_value_is_rejected_by_file_and_model_alike(read_cell, name, raw, expected):
+    row = f"row 2, column '{name}': {_shown(raw)} - expected {expected}"
+    with pytest.raises(ProfileValidationError, match=re.escape(row) + "$") as from_file:
+        read_cell(name, raw)
+    with pytest.raises(
+        pydantic.ValidationError, match=re.escape(f"{name}: {raw!r} - expected {expected}")
+    ) as from_model:
         model_value(name, raw)
-
-
-# --- single declaration, never drift: the two paths agree on every value ----------------------
-
-
-def _agreement_cases() -> list:
-    out = []
-    for param in GOOD_CASES + BAD_CASES:
-        name, raw, _ = param.values
-        # only the crash affects both paths alike; a wrong value read the same way agrees
-        marks = [m for m in param.marks if m.kwargs.get("raises") is ValueError]
-        out.append(pytest.param(name, raw, marks=marks, id=param.id))
-    return out
-
-
-@pytest.mark.parametrize(("name", "raw"), _agreement_cases())
-def test_file_reader_and_firm_profile_agree(write_csv, name, raw):
-    try:
-        from_file = ("ok", read_cell(write_csv, name, raw))
-    except ProfileValidationError as exc:
-        (problem,) = exc.problems
-        from_file = ("rejected", problem.expected)
-    try:
-        from_model = ("ok", model_value(name, raw))
-    except pydantic.ValidationError as exc:
-        message = exc.errors()[0]["msg"]
-        from_model = ("rejected", message.split(" - expected ", 1)[1])
-    assert from_file == from_model
+    # single declaration, never drift: the same problem, found by the same parser
+    (problem,) = from_file.value.problems
+    (error,) = from_model.value.errors()
+    assert error["msg"] == f"Value error, {name}: {raw!r} - expected {problem.expected}"
+    assert from_file.value.total == 1
 
 
 # --- FirmProfile beyond single cells ----------------------------------------------------------
@@ -386,7 +358,11 @@ def test_firm_profile_name_is_required(data):
 
 def test_firm_profile_only_name_everything_else_unknown():
     profile = FirmProfile(name="中芯国际")
-    assert profile.to_dict() == {"name": "中芯国际", **{n: None for n in PROFILE_NAMES[1:]}, "as_of": None}
+    assert profile.to_dict() == {
+        "name": "中芯国际",
+        **{n: None for n in PROFILE_NAMES[1:]},
+        "as_of": None,
+    }
 
 
 def test_firm_profile_as_of_date():
@@ -438,11 +414,11 @@ def test_firm_profile_rejects_typed_python_values(name, raw, expected):
 
 
 @HUGE_INT_READ
-def test_file_reader_rejects_an_integer_it_cannot_hold(write_csv):
+def test_file_reader_rejects_an_integer_it_cannot_hold(read_cell):
     with pytest.raises(ProfileValidationError, match=re.escape(
         "row 2, column 'employees': '100000000000000000000' - expected a whole number"
     )):  # fmt: skip
-        read_cell(write_csv, "employees", str(10**20))
+        read_cell("employees", str(10**20))
 
 
 @HUGE_INT_MODEL
@@ -455,4 +431,11 @@ def test_firm_profile_rejects_an_integer_it_cannot_hold():
 
 def test_every_column_kind_is_exercised():
     kinds = {column(n).kind for n in PROFILE_NAMES}
-    assert kinds == {Kind.TEXT, Kind.CATEGORY, Kind.FRACTION, Kind.NUMBER, Kind.INTEGER, Kind.BOOLEAN}
+    assert kinds == {
+        Kind.TEXT,
+        Kind.CATEGORY,
+        Kind.FRACTION,
+        Kind.NUMBER,
+        Kind.INTEGER,
+        Kind.BOOLEAN,
+    }

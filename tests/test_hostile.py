@@ -81,12 +81,6 @@ CASES = [
 
 #: Cases that hit a known bug in src/ (see the reason); strict xfail, so a fix must remove it.
 BUGS = {
-    "thousands": (
-        "bug: _parse._to_float's pandas fallback returns a read-only array under pandas 3 "
-        "copy-on-write, so `values[bad] = np.nan` in _parse_number raises ValueError "
-        "('assignment destination is read-only') for any non-numeric text in a number column "
-        "(e.g. '1,234'); fix: `.to_numpy(dtype=np.float64, copy=True)` in _to_float"
-    ),
 }
 
 HEADER = "name,sector,overseas_revenue_share,little_giant,revenue_cny_bn\n"

@@ -31,24 +31,8 @@ PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 
 # --- known bugs in src (see each reason) ----------------------------------------------------
 
-NUMBER_CRASH = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason=(
-        "bug: a cell that is not a number (e.g. '1,234', 'abc') in a numeric column crashes "
-        "with 'ValueError: assignment destination is read-only': _parse._to_float's pandas "
-        "fallback returns a read-only array (pandas copy-on-write) that _parse_number then "
-        "writes into (values[bad] = np.nan)"
-    ),
-)
-BLANK_TEXT_NOT_UNKNOWN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: a blank cell in an optional text column (ticker) is read as '' instead of "
-        "unknown (<NA>), so unknown_per_column counts it as known and a CSV disagrees with "
-        "the same frame read by pandas (NaN -> <NA>)"
-    ),
-)
+NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
+BLANK_TEXT_NOT_UNKNOWN = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 PROBLEMS_OUT_OF_ORDER = pytest.mark.xfail(
     strict=True,
     reason=(
@@ -285,7 +269,11 @@ def test_iter_profiles_good_csv():
 
 # --- encodings ------------------------------------------------------------------------------
 
-SMALL = "name,sector,hq_province,备注\n华为,telecom_equipment,Guangdong,深圳\n中芯国际,semiconductors,Shanghai,上海\n"
+SMALL = (
+    "name,sector,hq_province,备注\n"
+    "华为,telecom_equipment,Guangdong,深圳\n"
+    "中芯国际,semiconductors,Shanghai,上海\n"
+)
 
 
 @pytest.fixture
@@ -302,9 +290,13 @@ def test_small_reference_frame(small_utf8):
 def test_utf8_bom_is_not_part_of_the_first_column(small_utf8):
     assert (INPUTS / "good_bom.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     frame = read_firms(INPUTS / "good_bom.csv")
-    assert list(frame.columns)[0] == "name"
+    assert frame.columns[0] == "name"
     pd.testing.assert_frame_equal(frame, small_utf8)
-    assert validate_file(INPUTS / "good_bom.csv").columns_recognised == ["name", "sector", "hq_province"]
+    assert validate_file(INPUTS / "good_bom.csv").columns_recognised == [
+        "name",
+        "sector",
+        "hq_province",
+    ]
 
 
 def test_gb18030_file_with_its_encoding(small_utf8):
@@ -315,7 +307,9 @@ def test_gb18030_file_with_its_encoding(small_utf8):
 
 
 def test_gb18030_header_read_as_utf8_suggests_the_encoding():
-    with pytest.raises(InputError, match=r"the header row is not valid utf-8.*\(try --encoding gb18030\)"):
+    with pytest.raises(
+        InputError, match=r"the header row is not valid utf-8.*\(try --encoding gb18030\)"
+    ):
         read_firms(INPUTS / "good_gbk.csv")
 
 
@@ -583,7 +577,9 @@ def test_only_the_first_twenty_problems_are_listed(write_csv):
     report = validate_file(path)
     assert (report.total_problems, len(report.problems)) == (25, 20)
     assert [p.row for p in report.problems] == list(range(2, 22))
-    with pytest.raises(ProfileValidationError, match=r"(?s)25 values break .*\n  \.\.\. and 5 more problems$") as info:
+    with pytest.raises(
+        ProfileValidationError, match=r"(?s)25 values break .*\n  \.\.\. and 5 more problems$"
+    ) as info:
         read_firms(path)
     assert (info.value.total, len(info.value.problems)) == (25, 20)
 
@@ -609,7 +605,12 @@ def test_ten_megabyte_field_is_too_long_for_its_row(write_csv):
 
 def test_cell_larger_than_a_read_block_takes_the_exact_path(write_csv, monkeypatch):
     monkeypatch.setattr(_read, "_BLOCK_SIZE", 1024)
-    text = "name,sector\n" + "".join(f"F{i},ai\n" for i in range(3)) + "y" * 5000 + ",ai\nB,bogus\nC,ai,x\n"
+    text = (
+        "name,sector\n"
+        + "".join(f"F{i},ai\n" for i in range(3))
+        + "y" * 5000
+        + ",ai\nB,bogus\nC,ai,x\n"
+    )
     report = validate_file(write_csv(text), chunk_rows=2)
     assert [(p.row, p.column, p.expected) for p in report.problems] == [
         (5, "name", "text of at most 1000 characters (got 5,000)"),
@@ -629,7 +630,9 @@ def test_blank_lines_number_rows_the_same_on_both_paths(write_csv):
         write_csv(b"name,sector\nA,ai\n\nB,bogus\n" + "华为,ai\n".encode("gbk"), name="slow.csv")
     )
     assert [p.value for p in fast.problems] == ["bogus"]
-    assert [(p.row, p.value) for p in slow.problems][:1] == [(p.row, p.value) for p in fast.problems]
+    assert [(p.row, p.value) for p in slow.problems][:1] == [
+        (p.row, p.value) for p in fast.problems
+    ]
 
 
 @BLANK_LINE_NUMBERING

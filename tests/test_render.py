@@ -272,7 +272,7 @@ def test_strengths_and_concerns_are_sentences(chip: ScoreResult, platform: Score
                 else f"subtracts {abs(c.value):.2f} log-odds"
             )
             subject = md_escape(
-                c.label + (f" ({c.input_value})" if c.source == "model" and c.input_value else "")
+                c.label + (f" = {c.input_value}" if c.source == "model" and c.input_value else "")
             )
             assert f"- **{subject}** {effect}: {md_escape(c.rationale or '')}" in md
 
@@ -335,6 +335,35 @@ def test_markdown_tables_have_even_columns(platform: ScoreResult) -> None:
         lines = table.strip().split("\n")
         counts = {len(re.findall(r"(?<!\\)\|", line)) for line in lines}
         assert len(counts) == 1, table
+
+
+def test_markdown_survives_a_hostile_name(platform: ScoreResult) -> None:
+    name = "A | B\n# C *D* [x](y) <b>"
+    result = platform.model_copy(
+        update={"name": name, "profile": {**platform.profile, "name": name}}
+    )
+    md = render(result, "md")
+    assert md.startswith("# A \\| B # C \\*D\\* \\[x\\](y) &lt;b&gt;\n")
+    assert "\n# C" not in md
+    assert "| `name` | A \\| B # C \\*D\\*" in md
+    for table in re.findall(r"(?:^\|.*\|\n)+", md, re.M):
+        counts = {len(re.findall(r"(?<!\\)\|", line)) for line in table.strip().split("\n")}
+        assert len(counts) == 1, table
+
+
+def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
+    note = (
+        "The rules and the model disagree: the rules add +2.00 log-odds, the model's inputs -3.00."
+    )
+    result = chip.model_copy(
+        update={"peer_percentile": None, "peer_percentile_in_class": None, "disagreement": note}
+    )
+    html = render(result, "html")
+    md = render(result, "md")
+    assert html.count("no reference data") == 2
+    assert md.count("no reference data") == 2
+    assert f'<p class="note">{escape(note)}</p>' in html
+    assert f"> **Note:** {md_escape(note)}" in md
 
 
 def test_render_refuses_unknown_format(chip: ScoreResult) -> None:

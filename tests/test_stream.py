@@ -33,7 +33,7 @@ def scorer() -> Scorer:
             warnings.simplefilter("ignore")
             default._engine()
         return default
-    except Exception:  # noqa: BLE001 - no usable bundled model yet
+    except Exception:
         frame = synthetic_firms(600, seed=11)
         y = (np.random.default_rng(11).random(len(frame)) < 0.4).astype(int)
         return Scorer(as_of=AS_OF).fit(frame, y)
@@ -248,7 +248,7 @@ def test_csv_formula_escaping_round_trips(scorer, firms, tmp_path):
     assert [unescape_formula(n) for n in names] == risky["name"].tolist()
     for row in rows:  # no cell written by alignscore starts a formula
         for value in row.values():
-            assert not value[:1] in ("=", "+", "@") or value.startswith("'"), value
+            assert value[:1] not in ("=", "+", "@") or value.startswith("'"), value
 
 
 def test_formula_escaping_can_be_turned_off(scorer, firms, tmp_path):

@@ -137,7 +137,10 @@ class Engine:
     # --- text columns, built from the distinct combinations only ------------------------------
 
     def reason_codes(self, arrays: ScoreArrays) -> pd.Categorical:
-        """``+id;+id;+id;-id;-id;-id``: the top favourable then unfavourable drivers."""
+        """``id+;id+;id+;id-;id-;id-``: the top favourable then unfavourable drivers.
+
+        The sign comes last so that no cell starts with ``+`` or ``-``, which a spreadsheet
+        would read as a formula."""
         contrib = np.hstack([arrays.rule_contrib, arrays.input_contrib])
         n, k = contrib.shape
         picks = []
@@ -160,7 +163,7 @@ class Engine:
                 j = u % (k + 1)
                 u //= k + 1
                 if j < k:
-                    parts.append(("+" if slot < TOP_REASONS else "-") + self.contribution_ids[j])
+                    parts.append(self.contribution_ids[j] + ("+" if slot < TOP_REASONS else "-"))
             labels.append(";".join(reversed(parts)))
         return pd.Categorical.from_codes(inverse.astype(np.int32), categories=labels)
 

@@ -126,6 +126,9 @@ def _parse_text(col: Column, arr: pa.Array) -> ParsedColumn:
     if not _is_text(arr.type):
         arr = pc.cast(arr, pa.string())
     n = len(arr)
+    if not col.required:  # a blank optional text cell is unknown
+        blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+        arr = pc.if_else(blank, pa.scalar(None, arr.type), arr)
     bad = _no_bad(n)
     expected: dict[str, str] = {}
     if col.required:
@@ -204,7 +207,7 @@ def _to_float(arr: pa.Array) -> np.ndarray:
         return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         as_series = pd.Series(arr.to_numpy(zero_copy_only=False), dtype=object)
-        return pd.to_numeric(as_series, errors="coerce").to_numpy(dtype=np.float64)
+        return pd.to_numeric(as_series, errors="coerce").to_numpy(dtype=np.float64, copy=True)
 
 
 def _parse_number(col: Column, arr: pa.Array) -> ParsedColumn:

@@ -221,6 +221,24 @@ _WF = {
 }
 
 
+#: Characters of a bar's label that fit left of the plot.
+_LABEL_CHARS = 40
+
+#: Scores the score axis may mark, most wanted first (kept when far enough from the others).
+_SCORE_TICKS = (50, 20, 80, 1, 99, 5, 95, 40, 60, 10, 90, 0.1, 99.9, 30, 70)
+
+
+def _score_ticks(lo: float, hi: float, px: Any, min_gap: float = 30.0) -> list[dict[str, Any]]:
+    kept: list[tuple[float, float]] = []
+    for score in _SCORE_TICKS:
+        x = _logit(score / 100.0)
+        if not lo <= x <= hi:
+            continue
+        if all(abs(px(x) - px(other)) >= min_gap for _, other in kept):
+            kept.append((score, x))
+    return [{"x": px(x), "label": f"{s:g}"} for s, x in sorted(kept, key=lambda t: t[1])]
+
+
 def _tick_step(span: float) -> float:
     for step in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0):
         if span / step <= 8:
@@ -239,6 +257,7 @@ def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
         raw.append(
             {
                 "label": c.label + shown,
+                "short_label": _truncate(c.label, max(12, _LABEL_CHARS - len(shown))) + shown,
                 "value": c.value,
                 "kind": c.source,
                 "href": "#" + _driver_anchor(c),
@@ -249,6 +268,7 @@ def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
         raw.append(
             {
                 "label": f"other ({n} input{'s' if n != 1 else ''})",
+                "short_label": f"other ({n} input{'s' if n != 1 else ''})",
                 "value": math.fsum(c.value for c in tiny),
                 "kind": "other",
                 "href": "#model",
@@ -293,7 +313,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
         bars.append(
             {
                 "label": bar["label"],
-                "short_label": _truncate(bar["label"], 40),
+                "short_label": _truncate(bar["short_label"], _LABEL_CHARS + 12),
                 "value": bar["value"],
                 "value_text": _signed(bar["value"]),
                 "start": bar["start"],
@@ -334,13 +354,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
     ticks = []
     t = lo
     while t <= hi + 1e-9:
-        ticks.append(
-            {
-                "x": px(t),
-                "log_odds": f"{t:g}" if abs(t) > 1e-12 else "0",
-                "score": f"{100 * _logistic(t):.0f}",
-            }
-        )
+        ticks.append({"x": px(t), "log_odds": f"{t:g}" if abs(t) > 1e-12 else "0"})
         t = round(t + step, 10)
 
     base_y = g["top"] + g["row"] / 2
@@ -380,6 +394,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
         "bars": bars,
         "bands": bands,
         "ticks": ticks,
+        "score_ticks": _score_ticks(lo, hi, px),
         "total": math.fsum(b["value"] for b in bars),
     }
 
@@ -484,7 +499,7 @@ def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | No
         if abs(c.value) < TINY_CONTRIBUTION:
             small.append(c.value)
             continue
-        shown = f" ({c.input_value})" if c.source == "model" and c.input_value else ""
+        shown = f" = {c.input_value}" if c.source == "model" and c.input_value else ""
         subject = c.label + shown
         if c.value > 0:
             effect = f"adds {_signed(c.value)} log-odds"

@@ -107,7 +107,7 @@ class _Writer:
                 {n: escape_formula(table.column(n).combine_chunks()) for n in table.column_names}
             )
         if self.kind == ".jsonl":
-            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False)
+            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
             self._sink.write(text.encode("utf-8"))
             return
         if self._writer is None:
@@ -119,7 +119,8 @@ class _Writer:
 
     def close(self) -> None:
         if self._writer is not None:
-            self._writer.close()
+            writer, self._writer = self._writer, None
+            writer.close()
 
 
 @contextlib.contextmanager
@@ -161,8 +162,10 @@ def score_file(
     total_problems = 0
     with contextlib.ExitStack() as stack:
         writer.open(stack.enter_context(_sink(target)))
+        stack.callback(writer.close)  # before the sink closes, also when interrupted
         if reject_writer is not None:
             reject_writer.open(stack.enter_context(_sink(reject_path)))
+            stack.callback(reject_writer.close)
         strict_failed = False
         for batch in _chain(first, batches):
             n_bad = int(batch.bad.sum()) + len(batch.structural)

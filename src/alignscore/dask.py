@@ -95,7 +95,9 @@ def _dask_dataframe() -> Any:
 
 def result_meta(meta: pd.DataFrame, errors: str = "raise") -> pd.DataFrame:
     """The empty frame ``score_frame`` returns for input columns like ``meta``'s."""
-    base = meta.iloc[:0].drop(columns=[c for c in (*RESULT_COLUMNS, "rejected") if c in meta.columns])
+    base = meta.iloc[:0].drop(
+        columns=[c for c in (*RESULT_COLUMNS, "rejected") if c in meta.columns]
+    )
     dtypes = dict(RESULT_DTYPES)
     if errors == "flag":
         dtypes["rejected"] = TEXT_DTYPE
@@ -132,7 +134,10 @@ def score_dask(
 
 
 def read_firms_dask(
-    paths: str | Path | Sequence[str | Path], *, blocksize: int | str | None = "64MiB", **kwargs: Any
+    paths: str | Path | Sequence[str | Path],
+    *,
+    blocksize: int | str | None = "64MiB",
+    **kwargs: Any,
 ) -> dd.DataFrame:
     """Read many CSV or Parquet files of firms (chosen by the first name's suffix).
 
