@@ -49,7 +49,7 @@ def test_bad_directions_message():
     X, y = _data()
     with pytest.raises(ValueError, match="The 'directions' parameter of ConstrainedLogisticRegression must have one entry per input"):
         ConstrainedLogisticRegression(directions=["free"]).fit(X, y)
-    with pytest.raises(ValueError, match="must contain only 'increasing', 'decreasing' or 'free'. Got 'up' instead"):
+    with pytest.raises(ValueError, match=r"must contain only 'increasing', 'decreasing' or 'free'. Got 'up' instead"):
         ConstrainedLogisticRegression(directions=["up", "free", "free"]).fit(X, y)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner  # noqa: TID251 - testing the CLI
 
 from alignscore.cli import app
 from tests.labelled_frame import labelled_frame

@@ -68,7 +68,7 @@ def test_one_altered_byte_is_refused(tmp_path, model_dir):
     data = bytearray((copy / ARTIFACT).read_bytes())
     data[len(data) // 2] ^= 0x01
     (copy / ARTIFACT).write_bytes(bytes(data))
-    with pytest.raises(ModelIntegrityError, match="does not match the manifest's .*: the file was altered; refusing to load it"):
+    with pytest.raises(ModelIntegrityError, match=r"does not match the manifest's .*: the file was altered; refusing to load it"):
         load_model(copy)
 
 

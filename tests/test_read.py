@@ -32,7 +32,6 @@ PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 # --- known bugs in src (see each reason) ----------------------------------------------------
 
 NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
-BLANK_TEXT_NOT_UNKNOWN = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 PROBLEMS_OUT_OF_ORDER = pytest.mark.xfail(
     strict=True,
     reason=(
@@ -151,7 +150,7 @@ def test_bad_fixture_iter_profiles(fixture, error, kwargs, rows, valid):
 
 GOOD_ROWS = [
     {
-        "name": "华为", "sector": "telecom_equipment", "overseas_revenue_share": 0.35,
+        "name": "华为", "ticker": None, "sector": "telecom_equipment", "overseas_revenue_share": 0.35,
         "government_revenue_share": 0.2, "little_giant": False, "ownership": "private",
         "listing_venue": "unlisted", "hq_province": "Guangdong", "rd_intensity": 0.23,
         "sm_intensity": 0.1, "consumer_mau_m": None, "personal_data_intensive": True,
@@ -174,7 +173,7 @@ GOOD_ROWS = [
         "us_restricted": False, "state_project": True, "founded_year": 2015,
         "revenue_cny_bn": 247.6, "employees": 17403,
     },
-    {"name": "空白公司", **{n: None for n in PROFILE_NAMES if n not in ("name", "ticker")}},
+    {"name": "空白公司", **{n: None for n in PROFILE_NAMES if n != "name"}},
 ]  # fmt: skip
 GOOD_EXTRAS = {
     "备注": ["深圳总部, 龙岗", "上海", " 跨境电商 ", ""],
@@ -211,19 +210,12 @@ def test_good_csv_values(good, row):
 
 def test_good_csv_blank_means_unknown_never_zero_or_false(good):
     blank = good.loc[3]
-    for name in PROFILE_NAMES:
-        if name in ("name", "ticker"):
-            continue
+    for name in PROFILE_NAMES[1:]:
         assert pd.isna(blank[name]), name
     assert blank["little_giant"] is pd.NA  # not False
     assert blank["employees"] is pd.NA  # not 0
-
-
-@BLANK_TEXT_NOT_UNKNOWN
-def test_blank_text_cell_is_unknown(good):
+    assert blank["ticker"] is pd.NA  # not ""
     assert good.loc[0, "ticker"] is pd.NA
-    assert good.loc[3, "ticker"] is pd.NA
-    assert validate_file(INPUTS / "good.csv").unknown_per_column["ticker"] == 2
 
 
 def test_percent_sign_and_negative_zero(good):
@@ -247,10 +239,8 @@ def test_validate_good_csv():
     assert (report.total_problems, report.problems) == (0, [])
     assert report.columns_recognised == PROFILE_NAMES
     assert report.columns_carried == ["备注", "website"]
-    unknown = dict(report.unknown_per_column)
-    unknown.pop("ticker")  # see test_blank_text_cell_is_unknown
-    assert unknown == {
-        "name": 0, "sector": 1, "overseas_revenue_share": 1, "government_revenue_share": 2,
+    assert report.unknown_per_column == {
+        "name": 0, "ticker": 2, "sector": 1, "overseas_revenue_share": 1, "government_revenue_share": 2,
         "little_giant": 1, "ownership": 1, "listing_venue": 1, "hq_province": 1,
         "rd_intensity": 1, "sm_intensity": 2, "consumer_mau_m": 3, "personal_data_intensive": 1,
         "us_restricted": 1, "state_project": 1, "founded_year": 1, "revenue_cny_bn": 1,

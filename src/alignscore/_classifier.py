@@ -23,11 +23,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from threadpoolctl import threadpool_limits
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 __all__ = ["ConstrainedLogisticRegression"]
 
@@ -38,7 +38,7 @@ def _fit_logistic(
     Z: np.ndarray, y: np.ndarray, w: np.ndarray, bounds: list, alpha: float, max_iter: int, tol: float
 ) -> tuple[np.ndarray, float, int]:
     """Minimise weighted log loss + alpha/2 ||coef||^2 over (coef, intercept) with bounds."""
-    n, p = Z.shape
+    p = Z.shape[1]
     s = 2.0 * y - 1.0
     total = w.sum()
 
@@ -92,7 +92,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: dict = {  # noqa: RUF012 - scikit-learn's convention
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
         "directions": [list, tuple, None],
         "calibrate": ["boolean"],
@@ -120,7 +120,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.classifier_tags.multi_class = False

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 
 from ._columns import PROFILE_COLUMNS, Kind, column
-from ._engine import BAND_CUTS, BAND_NAMES, Engine, ScoreArrays, band_index
+from ._engine import BAND_NAMES, Engine, ScoreArrays, band_index
 from ._profiles import Profiles
 from ._result import (
     Contribution,

@@ -84,7 +84,7 @@ def train_model(
         "rules_sha256": ruleset.sha256,
         "training_data": Path(data).name,
         "training_data_sha256": file_sha256(data),
-        "training_rows": int(len(td.y)),
+        "training_rows": len(td.y),
         "parameters": {"C": model.C, "calibrate": model.calibrate, "seed": seed},
         "metrics": metrics,
         "command": command,

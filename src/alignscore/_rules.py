@@ -26,7 +26,7 @@ from ._rules_schema import Evidence, ModelInputsFile, Rule, RuleFile, TaxonomyFi
 from ._yaml import load_yaml
 from .exceptions import RulesError
 
-__all__ = ["CompiledRule", "RuleResults", "RuleSet", "STATE_NAMES"]
+__all__ = ["STATE_NAMES", "CompiledRule", "RuleResults", "RuleSet"]
 
 TAXONOMY_FILE = "taxonomy.yaml"
 INPUTS_FILE = "model_inputs.yaml"

@@ -134,7 +134,7 @@ def evaluate(
             per_fold[name]["log_loss"].append(log_loss(y_test, p, labels=[0, 1]))
     y_all = np.concatenate(pooled_y)
     out: dict = {
-        "cv": {"folds": folds, "repeats": repeats, "seed": seed, "firms": int(len(data.y)),
+        "cv": {"folds": folds, "repeats": repeats, "seed": seed, "firms": len(data.y),
                "favoured": int(data.y.sum())},
         "scorers": {},
     }  # fmt: skip
