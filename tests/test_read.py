@@ -29,7 +29,7 @@ from alignscore.exceptions import InputError, Problem, ProfileValidationError
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 
-# --- known bugs in src (see each reason) ----------------------------------------------------
+# --- known bugs in src: strict xfails (see each reason); fixed ones keep a fixed_bug label ---
 
 NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 PROBLEMS_OUT_OF_ORDER = pytest.mark.xfail(
