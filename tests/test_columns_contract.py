@@ -42,34 +42,11 @@ PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 
 NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 BLANK_TEXT = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
-HUGE_INT_READ = pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeWarning,
-    reason=(
-        "bug: an integer cell beyond int64 (employees=100000000000000000000) passes validation "
-        "and is then cast to int64 in _profiles.typed_series: 'RuntimeWarning: invalid value "
-        "encountered in cast' and the value becomes -9223372036854775808"
-    ),
-)
-HUGE_INT_MODEL = pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason=(
-        "bug: FirmProfile(employees=10**20) raises a bare OverflowError from pyarrow "
-        "(_profile._cell) instead of a pydantic ValidationError"
-    ),
-)
+HUGE_INT_READ = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
+HUGE_INT_MODEL = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 
 
-MISSING_NOT_UNKNOWN = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: FirmProfile reads pandas' missing markers as text: float('nan') in a category or "
-        "text field and pd.NA in any field go through _profile._cell as pa.array([nan]) "
-        "(not null) or str(pd.NA) == '<NA>', so sector=nan is rejected and ticker=pd.NA "
-        "becomes the string '<NA>', while the DataFrame path reads both as unknown"
-    ),
-)
+MISSING_NOT_UNKNOWN = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 
 
 # --- the contract as documented (docs/firm-profile.md): these names must keep being accepted ----

@@ -32,21 +32,8 @@ PROFILE_NAMES = [c.name for c in PROFILE_COLUMNS]
 # --- known bugs in src: strict xfails (see each reason); fixed ones keep a fixed_bug label ---
 
 NUMBER_CRASH = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
-PROBLEMS_OUT_OF_ORDER = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: Profiles.problems() sorts structural problems by row number but cell problems "
-        "by position in the batch, so a ragged row after a bad cell is listed before it"
-    ),
-)
-BLANK_LINE_NUMBERING = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: the pyarrow fast path does not count blank lines when numbering rows but the "
-        "csv-module fallback (_csv_fallback) does, so row numbers depend on the path taken and "
-        "the fallback resumes at the wrong record (a row is read twice)"
-    ),
-)
+PROBLEMS_OUT_OF_ORDER = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
+BLANK_LINE_NUMBERING = pytest.mark.fixed_bug  # fixed: the bug this marked is gone; kept as a label
 
 # --- the fixture table ------------------------------------------------------------------------
 

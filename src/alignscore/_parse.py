@@ -253,7 +253,8 @@ def _parse_number(col: Column, arr: pa.Array) -> ParsedColumn:
     if high is not None:
         bad |= known & (values > high)
     if col.kind is Kind.INTEGER:
-        bad |= known & (values != np.floor(values))
+        # whole numbers, and small enough to be exact in a float64 (and an int64)
+        bad |= known & ((values != np.floor(values)) | (np.abs(values) > 2.0**53))
     values[bad] = np.nan
     values += 0.0  # turns -0.0 into 0.0
     return ParsedColumn(values, bad, expected)

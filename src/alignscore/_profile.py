@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
@@ -38,8 +40,10 @@ def _field_type(col: Column) -> Any:
 
 
 def _cell(value: object) -> pa.Array:
-    if value is None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return pa.nulls(1, pa.string())
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return pa.array([str(value)], pa.string())  # the parser rejects it with a message
     if isinstance(value, bool | int | float):
         return pa.array([value])
     if isinstance(value, dt.date):

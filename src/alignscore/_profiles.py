@@ -87,7 +87,9 @@ class Profiles:
             for i, text in zip(idx, texts, strict=True):
                 shown = "" if text is None else str(text)
                 expected = parsed.expected.get(shown, col.expected)
-                found.append((i, order, Problem(_label(self.row_numbers[i]), name, shown, expected)))
+                label = _label(self.row_numbers[i])
+                key = label if isinstance(label, int) else int(i)
+                found.append((key, order, Problem(label, name, shown, expected)))
         found.sort(key=lambda t: (t[0], t[1]))
         out = [p for _, _, p in found]
         return out if limit is None else out[:limit]

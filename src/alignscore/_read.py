@@ -266,8 +266,12 @@ def _csv_fallback(
         columns: list[list[str]] = [[] for _ in names]
         rows: list[int] = []
         structural: list[Problem] = []
-        for ordinal, record in enumerate(reader):
-            if ordinal < skip or not record:
+        ordinal = -1  # data records so far; blank lines are not records (as on the fast path)
+        for record in reader:
+            if not record:
+                continue
+            ordinal += 1
+            if ordinal < skip:
                 continue
             number = ordinal + 2
             if any(_undecodable(cell) for cell in record):
