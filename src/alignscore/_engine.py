@@ -24,9 +24,10 @@ from scipy.special import expit
 
 from ._classifier import ConstrainedLogisticRegression
 from ._features import RULES_FEATURE, input_matrix
+from ._kernels import score_rows
 from ._persist import Manifest
 from ._result import BANDS
-from ._rules import FIRED, NOT_EVALUABLE, NOT_FIRED, RuleSet
+from ._rules import FIRED, RuleSet
 from .exceptions import ModelError, RulesChangedWarning
 
 __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
@@ -108,73 +109,140 @@ class Engine:
         self.contribution_ids = [r.id for r in ruleset.favour] + [
             f"model:{s.id}" for s in ruleset.inputs.inputs
         ]
+        # strongest first; ties keep the rules' order, as the explanation's sort does
+        scale = self.rule_scale
+        self._ranked = (
+            np.array([j for j in np.argsort(-scale, kind="stable") if scale[j] > 0], dtype=np.int64),
+            np.array([j for j in np.argsort(scale, kind="stable") if scale[j] < 0], dtype=np.int64),
+        )
+        self._words = np.array(
+            [f"{c}+" for c in self.contribution_ids] + [""]
+            + [f"{c}-" for c in self.contribution_ids] + [""], dtype=object,
+        )  # fmt: skip
+        self._label_cache: dict[int, str] = {}
+        self._input_ids = len(self.rule_scale) + np.arange(len(self.beta), dtype=np.int64)
 
     # --- the vectorised path ---------------------------------------------------------------
 
-    def score(self, values: dict, as_of: dt.date) -> ScoreArrays:
+    def _parts(self, values: dict, as_of: dt.date):
+        """Rule states (rules x rows), model inputs (inputs x rows) and their known masks."""
         results = self.ruleset.evaluate(values, as_of)
-        states = results.states
-        fired = states[:, self.favour_idx] == FIRED
-        rule_contrib = fired * self.rule_scale
-        x = input_matrix(self.ruleset.inputs.inputs, results.values)
-        known = ~np.isnan(x)
-        input_contrib = np.where(known, (x - self.mean) * self.beta, 0.0)
-        log_odds = self.baseline + rule_contrib.sum(axis=1) + input_contrib.sum(axis=1)
+        x = input_matrix(self.ruleset.inputs.inputs, results.values).T  # inputs x rows view
+        return results, x, ~np.isnan(x)
+
+    def _rows(self, fav: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """log-odds, coverage and reason keys of a batch (the compiled per-row pass)."""
+        return score_rows(
+            np.ascontiguousarray(fav.T), self.rule_scale, np.ascontiguousarray(x.T), self.mean,
+            self.beta, self.input_weight, self._input_ids, self.baseline,
+            len(self.contribution_ids), TOP_REASONS,
+        )  # fmt: skip
+
+    def score(self, values: dict, as_of: dt.date) -> ScoreArrays:
+        """Everything about a batch, with the full contribution matrices (for explanations)."""
+        results, x, known = self._parts(values, as_of)
+        fav = results.by_rule[self.favour_idx]
+        log_odds, coverage, _ = self._rows(fav, x)
+        rule_contrib = np.where(fav.T == FIRED, self.rule_scale, 0.0)
+        input_contrib = np.where(known.T, (x.T - self.mean) * self.beta, 0.0)
         probability = expit(log_odds)
         score = probability * 100.0
-        fav_states = states[:, self.favour_idx]
-        evaluable = (fav_states == FIRED) | (fav_states == NOT_FIRED)
-        in_effect = evaluable | (fav_states == NOT_EVALUABLE)
-        rule_w = np.abs(self.rule_scale)
-        num = evaluable @ rule_w + known @ self.input_weight
-        den = in_effect @ rule_w + self.input_weight.sum()
-        coverage = np.divide(num, den, out=np.ones_like(num), where=den > 0)
         return ScoreArrays(
-            log_odds, probability, score, band_index(score), coverage, states,
-            rule_contrib, input_contrib, x, results.values,
+            log_odds, probability, score, band_index(score), coverage, results.states,
+            rule_contrib, input_contrib, x.T, results.values,
         )  # fmt: skip
+
+    def columns(self, values: dict, as_of: dt.date) -> dict:
+        """The result columns of a batch, lean: no per-rule matrices are built.
+
+        Returns ``score``, ``band``, ``probability``, ``coverage``, ``reasons``, ``risk_flags``.
+        """
+        results, x, _ = self._parts(values, as_of)
+        log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], x)
+        probability = expit(log_odds)
+        score = probability * 100.0
+        return {
+            "score": score,
+            "band": pd.Categorical.from_codes(band_index(score).astype(np.int32), categories=BAND_NAMES),
+            "probability": probability,
+            "coverage": coverage,
+            "reasons": self._reason_text(keys),
+            "risk_flags": self._risks(results.by_rule[self.risk_idx]),
+        }
 
     # --- text columns, built from the distinct combinations only ------------------------------
 
-    def reason_codes(self, arrays: ScoreArrays) -> pd.Categorical:
+    def _reason_text(self, keys: np.ndarray) -> pd.Categorical:
         """``id+;id+;id+;id-;id-;id-``: the top favourable then unfavourable drivers.
 
-        The sign comes last so that no cell starts with ``+`` or ``-``, which a spreadsheet
-        would read as a formula."""
-        contrib = np.hstack([arrays.rule_contrib, arrays.input_contrib])
-        n, k = contrib.shape
-        picks = []
-        for sign in (1.0, -1.0):
-            work = contrib * sign
-            for _ in range(TOP_REASONS):
-                j = np.argmax(work, axis=1) if k else np.zeros(n, dtype=np.intp)
-                has = work[np.arange(n), j] > 1e-12 if k else np.zeros(n, dtype=bool)
-                picks.append(np.where(has, j, k))
-                if k:
-                    work[np.arange(n), j] = -np.inf
-        key = np.zeros(n, dtype=np.int64)
-        for p in picks:
-            key = key * (k + 1) + p
-        uniques, inverse = np.unique(key, return_inverse=True)
-        labels = []
-        for u in uniques.tolist():
-            parts = []
-            for slot in range(len(picks) - 1, -1, -1):
-                j = u % (k + 1)
-                u //= k + 1
-                if j < k:
-                    parts.append(self.contribution_ids[j] + ("+" if slot < TOP_REASONS else "-"))
-            labels.append(";".join(reversed(parts)))
-        return pd.Categorical.from_codes(inverse.astype(np.int32), categories=labels)
+        Ties go to the earlier contribution (rules first), as in the explanation. The sign
+        comes last so that no cell starts with ``+`` or ``-``, which a spreadsheet would read
+        as a formula. Each distinct combination is turned into text once (and cached).
+        """
+        codes, uniques = pd.factorize(keys)
+        return _categorical(codes, self._labels(uniques))
+
+    def _labels(self, keys: np.ndarray) -> list[str]:
+        """The text of each reason key, cached across batches (keys repeat)."""
+        cache = self._label_cache
+        missing = [k for k in keys.tolist() if k not in cache]
+        if missing:
+            if len(cache) > 1_000_000:
+                cache.clear()
+            none = len(self.contribution_ids)
+            rest = np.asarray(missing, dtype=np.int64)
+            slots = []
+            for slot in range(2 * TOP_REASONS - 1, -1, -1):
+                pick = rest % (none + 1)
+                rest = rest // (none + 1)
+                slots.append(self._words[pick + (0 if slot < TOP_REASONS else none + 1)])
+            for k, row in zip(missing, zip(*reversed(slots), strict=True), strict=True):
+                cache[k] = ";".join(w for w in row if w)
+        return [cache[k] for k in keys.tolist()]
+
+    def _risks(self, risk_states: np.ndarray) -> pd.Categorical:
+        pattern, patterns = _patterns((risk_states == FIRED).astype(np.uint8), [1] * len(risk_states))
+        ids = [self.ruleset.rules[i].id for i in self.risk_idx]
+        labels = [";".join(i for i, on in zip(ids, bits.tolist(), strict=True) if on) for bits in patterns]
+        return _categorical(pattern, labels)
+
+    def reason_codes(self, arrays: ScoreArrays) -> pd.Categorical:
+        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.inputs.T)
+        return self._reason_text(keys)
 
     def risk_codes(self, arrays: ScoreArrays) -> pd.Categorical:
-        risk = arrays.states[:, self.risk_idx] == FIRED
-        n, k = risk.shape
-        key = (risk * (1 << np.arange(k, dtype=np.int64))).sum(axis=1) if k else np.zeros(n, np.int64)
-        uniques, inverse = np.unique(key, return_inverse=True)
-        ids = [self.ruleset.rules[i].id for i in self.risk_idx]
-        labels = [";".join(ids[j] for j in range(k) if (u >> j) & 1) for u in uniques.tolist()]
-        return pd.Categorical.from_codes(inverse.astype(np.int32), categories=labels)
+        return self._risks(arrays.states.T[self.risk_idx])
 
     def band_names(self, arrays: ScoreArrays) -> pd.Categorical:
         return pd.Categorical.from_codes(arrays.band.astype(np.int32), categories=BAND_NAMES)
+
+
+def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows' patterns of a small-integer (items x rows) matrix, item ``i`` taking
+    ``widths[i]`` bits: a code per row and the distinct patterns (patterns x items), found by
+    hashing, not by comparing rows."""
+    k, n = digits.shape
+    if k == 0:
+        return np.zeros(n, dtype=np.int64), np.zeros((1, 0), dtype=np.uint8)
+    if sum(widths) <= 63:  # the pattern fits one int64
+        key = np.zeros(n, dtype=np.int64)
+        for row, width in zip(digits, widths, strict=True):
+            key = (key << width) | row
+        codes, uniques = pd.factorize(key)
+        count = len(uniques)
+    else:  # compare each row's digits as one opaque value
+        rows = np.ascontiguousarray(digits.T).view(f"V{k}").ravel()
+        _, codes = np.unique(rows, return_inverse=True)
+        count = int(codes.max()) + 1 if n else 0
+    first = np.zeros(count, dtype=np.int64)
+    first[codes[::-1]] = np.arange(n)[::-1]  # one row that has each pattern
+    return codes, digits[:, first].T
+
+
+def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """A categorical with its categories in text order, so that it does not depend on the
+    order rows came in (nor on how a file was split into batches)."""
+    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    return pd.Categorical.from_codes(rank[codes], categories=[labels[i] for i in order])

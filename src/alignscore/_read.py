@@ -29,7 +29,7 @@ from .exceptions import InputError, Problem
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "iter_profiles", "source_name"]
 
-DEFAULT_CHUNK_ROWS = 250_000
+DEFAULT_CHUNK_ROWS = 65_536  # rows per batch: cache-friendly, and bounds memory
 _BLOCK_SIZE = 16 << 20  # bytes per pyarrow read block: bounds memory, fits ordinary rows
 _FALLBACK_ROWS = 50_000
 

@@ -54,10 +54,18 @@ class CompiledRule:
 
 @dataclass
 class RuleResults:
-    """Every rule's state for every firm (rows x rules, int8; see :data:`STATE_NAMES`)."""
+    """Every rule's state for every firm (see :data:`STATE_NAMES`).
 
-    states: np.ndarray
+    ``by_rule`` is rules x rows (each rule's states contiguous, as they are computed);
+    ``states`` is the same memory seen as rows x rules.
+    """
+
+    by_rule: np.ndarray
     values: dict[str, np.ndarray]  # the columns the rules saw, derived ones included
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.by_rule.T
 
 
 def _validated(model: type[BaseModel], data: Any, path: Path) -> Any:
@@ -207,16 +215,23 @@ class RuleSet:
         """Run every rule over a batch (``values`` as in :class:`~alignscore._profiles.Profiles`)."""
         ctx = self.context(values, as_of)
         n = len(values["sector"])
-        states = np.empty((n, len(self.rules)), dtype=np.int8)
+        by_rule = np.empty((len(self.rules), n), dtype=np.int8)
         dates = _row_dates(values, as_of)
+        single = dates[:1] if n and (dates == dates[0]).all() else None
         for j, rule in enumerate(self.rules):
             t, f = rule.node.evaluate(ctx)
-            col = np.where(t, FIRED, np.where(f, NOT_FIRED, NOT_EVALUABLE)).astype(np.int8)
-            active = _active(rule.spec, dates)
-            if active is not None:
-                col[~active] = NOT_IN_EFFECT
-            states[:, j] = col
-        return RuleResults(states, ctx)
+            row = by_rule[j]
+            row[...] = t.view(np.int8)  # fired 1, not fired 0 ...
+            row -= (~(t | f)).view(np.int8)  # ... not evaluable -1
+            if single is not None:  # one date for the whole batch: a rule is in effect or not
+                active = _active(rule.spec, single)
+                if active is not None and not active[0]:
+                    row[...] = NOT_IN_EFFECT
+            else:
+                active = _active(rule.spec, dates)
+                if active is not None:
+                    row[~active] = NOT_IN_EFFECT
+        return RuleResults(by_rule, ctx)
 
     def favour_index(self) -> np.ndarray:
         return np.array([i for i, r in enumerate(self.rules) if r.spec.kind == "favour"], dtype=int)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -156,16 +157,7 @@ class Scorer(ClassifierMixin, BaseEstimator):
 
     def result_columns(self, profiles: Profiles) -> dict[str, Any]:
         """The result columns for a parsed batch of valid rows, as numpy / categorical arrays."""
-        engine = self._engine()
-        arrays = engine.score(profiles.values, self.as_of_date)
-        return {
-            "score": arrays.score,
-            "band": engine.band_names(arrays),
-            "probability": arrays.probability,
-            "coverage": arrays.coverage,
-            "reasons": engine.reason_codes(arrays),
-            "risk_flags": engine.risk_codes(arrays),
-        }
+        return self._engine().columns(profiles.values, self.as_of_date)
 
     def score_frame(self, X: pd.DataFrame, *, errors: str = "raise") -> pd.DataFrame:
         """Score every row of ``X``; return its columns plus :data:`RESULT_COLUMNS`.
@@ -176,29 +168,20 @@ class Scorer(ClassifierMixin, BaseEstimator):
         """
         if errors not in ("raise", "flag"):
             raise ValueError(f"The 'errors' parameter of score_frame must be 'raise' or 'flag'. Got {errors!r} instead.")
-        parts = []
+        parts: dict[str, list] = {}
         for batch in self._batches(X):
             if errors == "raise":
                 raise_on_problems(batch)
             good_mask = ~batch.bad
             good = batch.take(good_mask) if batch.bad.any() else batch
-            cols = self.result_columns(good)
-            frame = pd.DataFrame(index=pd.RangeIndex(len(batch)))
-            for name, values in cols.items():
-                if good_mask.all():
-                    frame[name] = values
-                else:
-                    full = pd.Series(pd.NA if not isinstance(values, np.ndarray) else np.nan,
-                                     index=frame.index, dtype=object if not isinstance(values, np.ndarray) else float)
-                    full[good_mask] = np.asarray(values)
-                    frame[name] = full
+            for name, values in self.result_columns(good).items():
+                parts.setdefault(name, []).append(_expand(values, good_mask))
             if errors == "flag":
-                reasons = pd.Series("", index=frame.index, dtype=object)
+                reasons = np.full(len(batch), "", dtype=object)
                 if batch.bad.any():
                     reasons[batch.bad] = batch.reasons()
-                frame["rejected"] = reasons
-            parts.append(frame)
-        results = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+                parts.setdefault("rejected", []).append(reasons)
+        results = pd.DataFrame({name: _concat(chunks) for name, chunks in parts.items()})
         base = X if isinstance(X, pd.DataFrame) else None
         if base is None:
             return results
@@ -269,3 +252,27 @@ class Scorer(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
+
+def _expand(values: Any, mask: np.ndarray) -> Any:
+    """Values for the rows where ``mask`` is true, placed into a column for every row
+    (missing elsewhere): a rejected row keeps its place with no score."""
+    if mask.all():
+        return values
+    if isinstance(values, pd.Categorical):
+        codes = np.full(len(mask), -1, dtype=values.codes.dtype)
+        codes[mask] = values.codes
+        return pd.Categorical.from_codes(codes, dtype=values.dtype)
+    out = np.full(len(mask), np.nan)
+    out[mask] = values
+    return out
+
+
+def _concat(chunks: list) -> Any:
+    if len(chunks) == 1:
+        return chunks[0]
+    if isinstance(chunks[0], pd.Categorical):
+        first = chunks[0].categories
+        if all(c.categories.equals(first) for c in chunks[1:]):  # e.g. the bands, in order
+            return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
+        return union_categoricals(chunks, sort_categories=True)
+    return np.concatenate(chunks)
