@@ -33,6 +33,10 @@ from ._columns import MAX_TEXT_LENGTH, Column, Kind
 
 __all__ = ["ParsedColumn", "category_key", "parse_array"]
 
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection);
+#: ``'`` is included so that escaping by a leading ``'`` can be undone exactly.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
 TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "1.0", "是", "真"})
 FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "0.0", "否", "假"})
 
@@ -48,6 +52,8 @@ class ParsedColumn:
     values: np.ndarray | pa.Array
     bad: np.ndarray  # bool, True where the cell breaks the contract
     expected: dict[str, str] = field(default_factory=dict)
+    #: known to hold no cell that a spreadsheet would run as a formula (see ``FORMULA_START``)
+    formula_safe: bool = False
 
 
 def category_key(text: str) -> str:
@@ -89,11 +95,12 @@ def _no_bad(n: int) -> np.ndarray:
     return np.zeros(n, dtype=bool)
 
 
-def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list[str], bool]:
     """Dictionary-encode ``arr`` and map each distinct value with ``lookup(text) -> code``.
 
-    ``lookup`` returns a code, ``None`` for unknown, or raises ``KeyError`` for a bad value.
-    Returns (codes per row as float64 with NaN unknown, bad mask, distinct bad texts).
+    ``lookup`` gets the trimmed text and returns a code, ``None`` for unknown, or raises
+    ``KeyError`` for a bad value. Returns (codes per row as float64 with NaN unknown, bad mask,
+    distinct bad texts, whether no distinct value starts like a spreadsheet formula).
     """
     if not pa.types.is_dictionary(arr.type):
         arr = pc.dictionary_encode(arr)
@@ -101,7 +108,10 @@ def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list
     table = np.full(len(dictionary) + 1, np.nan)
     bad_code = np.zeros(len(dictionary) + 1, dtype=bool)
     bad_texts: list[str] = []
+    safe = True
     for i, raw in enumerate(dictionary):
+        if isinstance(raw, str) and raw.startswith(FORMULA_START):
+            safe = False
         text = str(raw).strip() if raw is not None else ""
         if text == "":
             continue
@@ -114,7 +124,7 @@ def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list
         if code is not None:
             table[i] = code
     indices = arr.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
-    return table[indices], bad_code[indices], bad_texts
+    return table[indices], bad_code[indices], bad_texts, safe
 
 
 # --- text ----------------------------------------------------------------------------------
@@ -157,18 +167,16 @@ def _parse_category(col: Column, arr: pa.Array) -> ParsedColumn:
     def lookup(text: str) -> int:
         return by_key[category_key(text)]
 
-    if not pa.types.is_dictionary(arr.type):
-        if not _is_text(arr.type):
-            arr = pc.cast(arr, pa.string())
-        arr = _blank_to_null(arr)
-    codes, bad, bad_texts = _map_dictionary(arr, lookup)
+    if not pa.types.is_dictionary(arr.type) and not _is_text(arr.type):
+        arr = pc.cast(arr, pa.string())
+    codes, bad, bad_texts, safe = _map_dictionary(arr, lookup)
     expected = {}
     for text in bad_texts:
         close = difflib.get_close_matches(text.lower(), col.vocabulary, n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         expected[text] = f"one of the {col.name} vocabulary{hint}"
     out = np.where(np.isnan(codes), -1, codes).astype(np.int16)
-    return ParsedColumn(out, bad, expected)
+    return ParsedColumn(out, bad, expected, safe)
 
 
 # --- booleans ------------------------------------------------------------------------------
@@ -194,8 +202,8 @@ def _parse_boolean(col: Column, arr: pa.Array) -> ParsedColumn:
         return ParsedColumn(np.where(bad, np.nan, values), bad)
     if not pa.types.is_dictionary(t) and not _is_text(t):
         arr = pc.cast(arr, pa.string())
-    values, bad, _ = _map_dictionary(arr, _bool_lookup)
-    return ParsedColumn(values, bad)
+    values, bad, _, safe = _map_dictionary(arr, _bool_lookup)
+    return ParsedColumn(values, bad, formula_safe=safe)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -257,7 +265,8 @@ def _parse_number(col: Column, arr: pa.Array) -> ParsedColumn:
         bad |= known & ((values != np.floor(values)) | (np.abs(values) > 2.0**53))
     values[bad] = np.nan
     values += 0.0  # turns -0.0 into 0.0
-    return ParsedColumn(values, bad, expected)
+    # a cell that parsed as a number can only spell a number (``-0``, ``+5``), never a formula
+    return ParsedColumn(values, bad, expected, formula_safe=True)
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -268,7 +277,7 @@ def _parse_date(col: Column, arr: pa.Array) -> ParsedColumn:
     n = len(arr)
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         values = pc.cast(arr, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
-        return ParsedColumn(values, _no_bad(n))
+        return ParsedColumn(values, _no_bad(n), formula_safe=True)
     if pa.types.is_dictionary(t):
         arr = arr.cast(t.value_type)
     if not _is_text(arr.type):
@@ -276,7 +285,7 @@ def _parse_date(col: Column, arr: pa.Array) -> ParsedColumn:
     text = _blank_to_null(arr)
     try:
         values = pc.cast(text, pa.date32()).to_numpy(zero_copy_only=False)
-        return ParsedColumn(values.astype("datetime64[D]"), _no_bad(n))
+        return ParsedColumn(values.astype("datetime64[D]"), _no_bad(n), formula_safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -288,4 +297,4 @@ def _parse_date(col: Column, arr: pa.Array) -> ParsedColumn:
             out[i] = np.datetime64(_dt.date.fromisoformat(raw), "D")
         except ValueError:
             bad[i] = True
-    return ParsedColumn(out, bad)
+    return ParsedColumn(out, bad, formula_safe=True)

@@ -112,7 +112,8 @@ class Profiles:
             k: (v.take(idx) if isinstance(v, pa.Array) else v[mask]) for k, v in self.values.items()
         }
         parsed = {
-            k: ParsedColumn(p.values, p.bad[mask], p.expected) for k, p in self.parsed.items()
+            k: ParsedColumn(p.values, p.bad[mask], p.expected, p.formula_safe)
+            for k, p in self.parsed.items()
         }
         return Profiles(
             self.source, self.raw.take(idx), values, self.present,

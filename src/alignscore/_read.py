@@ -173,19 +173,26 @@ def _read_header(path: Path, codec: str) -> list[str]:
 def _csv_tables(
     path: Path, encoding: str, chunk_rows: int
 ) -> Iterator[tuple[pa.Table, np.ndarray, list[Problem]]]:
+    """The fast path: pyarrow's threaded streaming reader, every column as text.
+
+    At the first thing it cannot do exactly (a row with the wrong number of fields, a cell
+    larger than a block, bytes that do not decode) it hands over to :func:`_csv_fallback`,
+    which resumes at the first record not yet yielded.
+    """
     codec = _codec(encoding, path)
     names = _read_header(path, codec)
     from ._profiles import check_columns
 
     check_columns(names, str(path))
-    invalid: list[tuple[int, str, int, int]] = []
+
+    irregular: list[int] = []  # set by pyarrow (from its threads) on a row with the wrong width
 
     def on_invalid(row: pa_csv.InvalidRow) -> str:
-        invalid.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
+        irregular.append(1)
         return "skip"
 
     read_options = pa_csv.ReadOptions(
-        use_threads=False,
+        use_threads=True,
         block_size=_BLOCK_SIZE,
         encoding="utf8" if codec == "utf-8" else codec,
     )
@@ -194,60 +201,33 @@ def _csv_tables(
         column_types={n: pa.string() for n in names}, strings_can_be_null=False
     )
     good = 0  # data records yielded so far
-    reported = 0  # invalid records reported so far
     try:
         reader = pa_csv.open_csv(path, read_options, parse_options, convert_options)
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         for batch in reader:
+            if irregular:  # this batch, or one read ahead, lost a row: go exact from here
+                break
             pending.append(batch)
             pending_rows += batch.num_rows
-            if pending_rows >= chunk_rows:
+            while pending_rows >= chunk_rows:  # exactly chunk_rows per chunk
                 table = pa.Table.from_batches(pending)
-                rows, structural = _number_rows(good, table.num_rows, invalid, reported)
-                reported += len(structural)
-                good += table.num_rows
-                yield table, rows, structural
-                pending, pending_rows = [], 0
-        if pending or len(invalid) > reported:
-            table = pa.Table.from_batches(pending, schema=reader.schema)
-            rows, structural = _number_rows(good, table.num_rows, invalid, reported, last=True)
-            reported += len(structural)
-            good += table.num_rows
-            yield table, rows, structural
+                chunk, rest = table.slice(0, chunk_rows), table.slice(chunk_rows)
+                yield chunk, np.arange(good, good + chunk_rows, dtype=np.int64) + 2, []
+                good += chunk_rows
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+        if not irregular:
+            if pending_rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                yield table, np.arange(good, good + table.num_rows, dtype=np.int64) + 2, []
+            return
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         message = str(exc)
         if isinstance(exc, pa.ArrowInvalid) and not any(
-            word in message for word in ("straddling", "UTF8", "decode")
+            word in message for word in ("straddling", "UTF8", "decode", "Expected")
         ):
             raise InputError(path, f"is not a readable CSV file ({message})") from None
-        skip = good + reported
-        yield from _csv_fallback(path, codec, names, skip, chunk_rows)
-
-
-def _number_rows(
-    good: int, n: int, invalid: list[tuple[int, str, int, int]], reported: int, last: bool = False
-) -> tuple[np.ndarray, list[Problem]]:
-    """Row numbers for the next ``n`` good records, and the invalid records among them.
-
-    ``invalid`` holds every invalid record pyarrow has reported (with its row number, header =
-    row 1); a good record's number is its position among all records.
-    """
-    bad_rows = np.array(sorted(r[0] for r in invalid), dtype=np.int64)
-    # ordinal (0-based, data records only) of the k-th good record: k + (#bad before it)
-    bad_ord = bad_rows - 2
-    before = bad_ord - np.arange(len(bad_ord))  # good records before each bad one
-    k = np.arange(good, good + n, dtype=np.int64)
-    rows = k + np.searchsorted(before, k, side="right") + 2
-    upper = rows[-1] if n else np.iinfo(np.int64).max
-    structural = []
-    for number, text, expected, actual in sorted(invalid)[reported:]:
-        if not last and number > upper:
-            break
-        structural.append(
-            Problem(number, "*", text, f"{expected} fields as in the header (got {actual})")
-        )
-    return rows, structural
+    yield from _csv_fallback(path, codec, names, good, chunk_rows)
 
 
 def _csv_fallback(

@@ -9,11 +9,14 @@ first bad value stops the scoring; the rest of the file is still parsed to count
 from __future__ import annotations
 
 import contextlib
+import queue
+import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from ._parse import FORMULA_START
 from ._read import DEFAULT_CHUNK_ROWS, iter_profiles
 from ._scorer import Scorer
 from ._validate import MAX_SHOWN, adapter_for
@@ -30,8 +34,10 @@ from .exceptions import OutputError, ProfileValidationError
 
 __all__ = ["StreamSummary", "escape_formula", "score_file", "unescape_formula"]
 
-#: Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_START = r"^[=+\-@\t\r']"
+#: A cell starting like this is one a spreadsheet would run as a formula (OWASP CSV injection).
+_FORMULA_RE = "^[" + re.escape("".join(FORMULA_START)) + "]"
+#: Result columns alignscore writes itself, none of which can start like a formula.
+_SAFE_RESULTS = frozenset({"band", "reasons", "risk_flags"})
 
 
 def escape_formula(arr: pa.Array) -> pa.Array:
@@ -42,7 +48,7 @@ def escape_formula(arr: pa.Array) -> pa.Array:
     """
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
-    hit = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START), False)
+    hit = pc.fill_null(pc.match_substring_regex(arr, _FORMULA_RE), False)
     if not pc.any(hit).as_py():
         return arr
     return pc.if_else(hit, pc.binary_join_element_wise("'", arr, ""), arr)
@@ -72,9 +78,9 @@ def _result_table(raw: pa.Table, cols: dict[str, Any]) -> pa.Table:
     out = raw
     for name, values in cols.items():
         if isinstance(values, pd.Categorical):
-            arr = pa.DictionaryArray.from_arrays(
-                pa.array(values.codes, pa.int32()), pa.array(list(values.categories), pa.string())
-            ).cast(pa.string())
+            categories = pa.array(np.asarray(values.categories, dtype=object), pa.string())
+            arr = pa.DictionaryArray.from_arrays(pa.array(values.codes, pa.int32()), categories)
+            arr = arr.cast(pa.string())
         else:
             arr = pa.array(np.asarray(values))
         if name in out.column_names:
@@ -85,11 +91,15 @@ def _result_table(raw: pa.Table, cols: dict[str, Any]) -> pa.Table:
 
 
 class _Writer:
-    """One output: CSV, Parquet or JSON Lines, chosen by the file name; ``-`` is stdout CSV."""
+    """One output: CSV, Parquet or JSON Lines, chosen by the file name; ``-`` is stdout CSV.
 
-    def __init__(self, target: Path | None, stdout: IO[bytes] | None, escape: bool) -> None:
+    Writing happens on a background thread fed through a small bounded queue, so that
+    formatting and writing one batch overlaps with reading and scoring the next (pyarrow's
+    writers release the GIL); the queue bounds the memory held in flight.
+    """
+
+    def __init__(self, target: Path | None, escape: bool) -> None:
         self.target = target
-        self.stdout = stdout
         self.escape = escape
         suffix = target.suffix.lower() if target else ".csv"
         if suffix not in (".csv", ".parquet", ".pq", ".jsonl", ".ndjson"):
@@ -97,15 +107,36 @@ class _Writer:
         self.kind = {".pq": ".parquet", ".ndjson": ".jsonl"}.get(suffix, suffix)
         self._writer: Any = None
         self._sink: Any = None
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def open(self, sink: Any) -> None:
         self._sink = sink
+        self._thread = threading.Thread(target=self._run, name="alignscore-writer", daemon=True)
+        self._thread.start()
 
-    def write(self, table: pa.Table) -> None:
+    def write(self, table: pa.Table, safe: frozenset[str] = frozenset()) -> None:
+        """Queue ``table``; in CSV, text cells that could run as formulas are escaped, except
+        in the columns named in ``safe`` (known to hold none)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((table, safe))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write_now(*item)
+                except BaseException as exc:
+                    self._error = exc
+
+    def _write_now(self, table: pa.Table, safe: frozenset[str]) -> None:
         if self.kind == ".csv" and self.escape:
-            table = pa.table(
-                {n: escape_formula(table.column(n).combine_chunks()) for n in table.column_names}
-            )
+            table = pa.table({
+                n: table.column(n) if n in safe else escape_formula(table.column(n).combine_chunks())
+                for n in table.column_names
+            })  # fmt: skip
         if self.kind == ".jsonl":
             text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
             self._sink.write(text.encode("utf-8"))
@@ -118,9 +149,17 @@ class _Writer:
         self._writer.write_table(table.cast(self._writer.schema) if self.kind == ".parquet" else table)
 
     def close(self) -> None:
+        """Finish the queued writes and close; raises what the background thread met."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.close()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 @contextlib.contextmanager
@@ -153,8 +192,8 @@ def score_file(
     """
     target = Path(output) if output not in (None, "-") else None
     reject_path = Path(rejects) if rejects is not None else None
-    writer = _Writer(target, None, escape_formulas)
-    reject_writer = _Writer(reject_path, None, escape_formulas) if reject_path else None
+    writer = _Writer(target, escape_formulas)
+    reject_writer = _Writer(reject_path, escape_formulas) if reject_path else None
     summary = StreamSummary(output=str(target) if target else "-", rejects=str(reject_path) if reject_path else None)
     batches = iter_profiles(source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows)
     first = next(batches)  # reads the header: an unreadable file fails before anything is opened
@@ -179,7 +218,8 @@ def score_file(
                 continue
             good = batch.take(~batch.bad) if batch.bad.any() else batch
             if len(good):
-                writer.write(_result_table(good.raw, scorer.result_columns(good)))
+                safe = _SAFE_RESULTS | {n for n, p in good.parsed.items() if p.formula_safe}
+                writer.write(_result_table(good.raw, scorer.result_columns(good)), safe)
             summary.scored += len(good)
             if n_bad and reject_writer is not None:
                 reject_writer.write(_rejects_table(batch))
@@ -188,8 +228,6 @@ def score_file(
                 progress(len(batch) + len(batch.structural))
         if strict_failed:
             raise ProfileValidationError(str(source), problems, total_problems)
-        if summary.rows == 0:
-            pass
         writer.close()
         if reject_writer is not None:
             if summary.rejected == 0:
