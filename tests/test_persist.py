@@ -82,3 +82,37 @@ def test_rules_changed_warns(tmp_path, model_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Scorer(model=model_dir).score({"name": "X"})
+
+
+def test_scoring_reads_the_same_numbers_skops_loads(model_dir):
+    from alignscore._persist import load_parameters
+
+    params, _ = load_parameters(model_dir)
+    model, _ = load_model(model_dir)
+    for name in ("coef_", "mean_", "scale_"):
+        assert (getattr(params, name) == getattr(model, name)).all(), name
+    assert params.intercept_ == model.intercept_
+
+
+def test_parameters_are_read_only_after_the_hash_check(tmp_path, model_dir):
+    from alignscore._persist import load_parameters
+
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy)
+    (copy / ARTIFACT).write_bytes(b"PK\x03\x04 not the artifact the manifest describes")
+    with pytest.raises(ModelIntegrityError, match="the file was altered; refusing to load it"):
+        load_parameters(copy)
+
+
+def test_scoring_does_not_import_scikit_learn_or_skops():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, alignscore; "
+        "alignscore.Scorer(as_of='2024-01-01').score({'name': 'X', 'sector': 'ai'}); "
+        "print(sorted(m for m in ('sklearn', 'skops', 'scipy.optimize') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

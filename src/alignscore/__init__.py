@@ -10,9 +10,7 @@ exact, evidence-linked explanation.
 True
 """
 
-from ._classifier import ConstrainedLogisticRegression
 from ._lint import check_rules, rules_table
-from ._modelcard import evaluate_model, metrics_table, train_model
 from ._profile import FirmProfile
 from ._render import render
 from ._reports import write_reports, write_text
@@ -36,6 +34,25 @@ from .exceptions import (
 )
 
 BAND_NAMES = tuple(b[0] for b in BANDS)
+
+#: Public names whose modules import scikit-learn (about a second): imported on first use, so
+#: that scoring (and the CLI) starts without it.
+_LAZY = {
+    "ConstrainedLogisticRegression": "._classifier",
+    "evaluate_model": "._modelcard",
+    "metrics_table": "._modelcard",
+    "train_model": "._modelcard",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'alignscore' has no attribute {name!r}")
 
 __all__ = [
     "BANDS",

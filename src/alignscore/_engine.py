@@ -17,12 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
-from ._classifier import ConstrainedLogisticRegression
 from ._features import RULES_FEATURE, input_matrix
 from ._kernels import score_rows
 from ._persist import Manifest
@@ -30,11 +29,19 @@ from ._result import BANDS
 from ._rules import FIRED, RuleSet
 from .exceptions import ModelError, RulesChangedWarning
 
+if TYPE_CHECKING:
+    from ._persist import Parameters
+
 __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
 
 BAND_CUTS = np.array([b[1] for b in BANDS[1:]])
 BAND_NAMES = [b[0] for b in BANDS]
 TOP_REASONS = 3
+
+
+def expit(log_odds: np.ndarray) -> np.ndarray:
+    """The logistic function, stable at any magnitude (``1 / (1 + e^-x)``)."""
+    return np.exp(-np.logaddexp(0.0, -log_odds))
 
 
 def band_index(score: np.ndarray) -> np.ndarray:
@@ -71,7 +78,7 @@ class Engine:
     def __init__(
         self,
         ruleset: RuleSet,
-        model: ConstrainedLogisticRegression,
+        model: Parameters | Any,
         manifest: Manifest | None = None,
         model_sha256: str = "unsaved",
     ) -> None:

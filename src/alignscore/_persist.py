@@ -22,17 +22,21 @@ import json
 import platform
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ._classifier import ConstrainedLogisticRegression
 from ._version import __version__
 from ._write import atomic_write_bytes, atomic_write_text
 from .exceptions import ModelError, ModelIntegrityError
 
-__all__ = ["ARTIFACT", "MANIFEST", "Manifest", "load_model", "save_model"]
+if TYPE_CHECKING:
+    from ._classifier import ConstrainedLogisticRegression
+
+__all__ = ["ARTIFACT", "MANIFEST", "Manifest", "Parameters", "load_model", "load_parameters", "save_model"]
 
 FORMAT_VERSION = 1
 ARTIFACT = "model.skops"
@@ -159,11 +163,8 @@ def read_manifest(directory: Path) -> Manifest:
     return manifest
 
 
-def load_model(directory: str | Path) -> tuple[ConstrainedLogisticRegression, Manifest]:
-    """Check, then load, the model in ``directory``. Raises :class:`ModelIntegrityError`
-    before deserialising anything if the artifact does not match its manifest."""
-    import skops.io as sio
-
+def _verified_artifact(directory: str | Path) -> tuple[bytes, Manifest, Path]:
+    """The artifact's bytes, once its SHA-256 matches the manifest and it is a zip file."""
     root = Path(directory)
     manifest = read_manifest(root)
     path = root / ARTIFACT
@@ -179,9 +180,23 @@ def load_model(directory: str | Path) -> tuple[ConstrainedLogisticRegression, Ma
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ModelIntegrityError(path, "is not a skops file (refusing to load it)")
+    return data, manifest, path
+
+
+def load_model(directory: str | Path) -> tuple[ConstrainedLogisticRegression, Manifest]:
+    """Check, then load, the fitted estimator in ``directory`` with skops.
+
+    Raises :class:`ModelIntegrityError` before deserialising anything if the artifact does
+    not match its manifest, or if it would construct a type outside :data:`TRUSTED_TYPES`.
+    """
+    import skops.io as sio
+
+    from ._classifier import ConstrainedLogisticRegression
+
+    data, manifest, path = _verified_artifact(directory)
     try:
         untrusted = sio.get_untrusted_types(data=data)
-    except Exception as exc:
+    except Exception as exc:  # any failure to audit means: do not load
         raise ModelIntegrityError(path, f"cannot be audited ({exc}); refusing to load it") from None
     extra = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if extra:
@@ -192,3 +207,59 @@ def load_model(directory: str | Path) -> tuple[ConstrainedLogisticRegression, Ma
     if len(model.coef_) != len(manifest.features):
         raise ModelIntegrityError(path, "the model's inputs do not match the manifest's features")
     return model, manifest
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The fitted numbers scoring needs, read from a verified artifact (see
+    :func:`load_parameters`)."""
+
+    coef_: np.ndarray
+    intercept_: float
+    mean_: np.ndarray
+    scale_: np.ndarray
+
+
+_PARAMETER_NAMES = ("coef_", "intercept_", "mean_", "scale_")
+
+
+def load_parameters(directory: str | Path) -> tuple[Parameters, Manifest]:
+    """Check the artifact like :func:`load_model`, then read only the fitted numbers from it.
+
+    Scoring needs four arrays, not an estimator: they are read from the skops file's own
+    layout (``schema.json`` naming ``.npy`` files, loaded with ``allow_pickle=False``), so
+    nothing is constructed, no code can run, and neither skops nor scikit-learn has to be
+    imported (which costs more than a second at every start of the CLI). A test checks that
+    the numbers equal those of the estimator :func:`load_model` returns.
+    """
+    data, manifest, path = _verified_artifact(directory)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+            if schema.get("__class__") != "ConstrainedLogisticRegression" or schema.get(
+                "__module__"
+            ) != "alignscore._classifier":
+                raise ModelIntegrityError(path, "does not hold a ConstrainedLogisticRegression")
+            attributes = schema["content"]["content"]
+            values = {name: _read_value(archive, attributes[name]) for name in _PARAMETER_NAMES}
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        raise ModelIntegrityError(path, f"is not a readable model artifact ({exc})") from None
+    params = Parameters(
+        coef_=np.asarray(values["coef_"], dtype=np.float64),
+        intercept_=float(values["intercept_"]),
+        mean_=np.asarray(values["mean_"], dtype=np.float64),
+        scale_=np.asarray(values["scale_"], dtype=np.float64),
+    )
+    if len(params.coef_) != len(manifest.features):
+        raise ModelIntegrityError(path, "the model's inputs do not match the manifest's features")
+    return params, manifest
+
+
+def _read_value(archive: zipfile.ZipFile, node: dict) -> Any:
+    """One attribute from a skops schema node: a numpy array file or a JSON number."""
+    if node.get("type") == "numpy":
+        with archive.open(node["file"]) as fh:
+            return np.load(io.BytesIO(fh.read()), allow_pickle=False)
+    if node.get("is_json"):
+        return json.loads(node["content"])
+    raise ValueError(f"unexpected node {node.get('__loader__')!r}")

@@ -14,20 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
 from ._engine import Engine, ScoreArrays
 from ._explain import Peers, explain_rows
 from ._features import RULES_FEATURE
-from ._persist import load_model
+from ._persist import load_parameters
 from ._profile import FirmProfile
 from ._profiles import Profiles
 from ._read import iter_profiles
 from ._resources import bundled
 from ._result import ScoreResult
 from ._rules import RuleSet
-from ._train import fit_model, training_data
 from ._validate import raise_on_problems
 from .exceptions import InputError, UnknownFirmError
 
@@ -50,7 +47,7 @@ def _as_date(value: str | dt.date | None) -> dt.date:
         raise InputError("as_of", f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
-class Scorer(ClassifierMixin, BaseEstimator):
+class Scorer:
     """Score firms for policy alignment: rules and classifier, one calibrated score.
 
     Parameters
@@ -93,7 +90,47 @@ class Scorer(ClassifierMixin, BaseEstimator):
         self.reference = reference
         self.random_state = random_state
 
-    # --- engine ----------------------------------------------------------------------------
+    # --- the scikit-learn estimator protocol (without importing scikit-learn) --------------
+
+    _PARAMETERS = ("rules", "model", "as_of", "reference", "random_state")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters (scikit-learn's ``clone`` and grid searches use it)."""
+        return {name: getattr(self, name) for name in self._PARAMETERS}
+
+    def set_params(self, **params: Any) -> Scorer:
+        for name, value in params.items():
+            if name not in self._PARAMETERS:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator Scorer. "
+                    f"Valid parameters are: {list(self._PARAMETERS)!r}."
+                )
+            setattr(self, name, value)
+        self.__dict__.pop("_cache", None)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {"rules": None, "model": None, "as_of": None, "reference": None, "random_state": 0}
+        shown = [
+            f"{k}={v!r}" for k, v in self.get_params().items()
+            if not isinstance(v, pd.DataFrame) and v != defaults[k]
+        ]  # fmt: skip
+        return f"Scorer({', '.join(shown)})"
+
+    def __sklearn_tags__(self) -> Any:
+        # only scikit-learn asks for tags, so it is already imported when this runs
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        tags = Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=False),  # fit() can read X's 'favoured' column
+            classifier_tags=ClassifierTags(multi_class=False),
+            requires_fit=False,  # the bundled model is pre-trained
+        )
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
 
     def __sklearn_is_fitted__(self) -> bool:
         return True  # a pre-trained model is loaded on first use; fit() replaces it
@@ -106,7 +143,7 @@ class Scorer(ClassifierMixin, BaseEstimator):
         if key not in cache:
             ruleset = RuleSet.load(self.rules)
             model_dir = Path(self.model) if self.model is not None else bundled("models", "default")
-            model, manifest = load_model(model_dir)
+            model, manifest = load_parameters(model_dir)
             cache[key] = Engine(ruleset, model, manifest, manifest.artifact_sha256)
         return cache[key]
 
@@ -218,13 +255,15 @@ class Scorer(ClassifierMixin, BaseEstimator):
         instead, so that ``cross_val_score`` and friends keep working.
         """
         if y is not None:
-            return ClassifierMixin.score(self, profile, y)
+            return float(np.mean(self.predict(profile) == np.asarray(y)))
         return self.explain(profile)[0]
 
     # --- the scikit-learn face -------------------------------------------------------------
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Scorer:
         """Train a new model on labelled firms ``X`` (labels ``y`` or X's ``favoured`` column)."""
+        from ._train import fit_model, training_data  # scikit-learn, only when training
+
         frame = X.copy()
         if y is not None:
             frame["favoured"] = np.asarray(y)
@@ -241,7 +280,6 @@ class Scorer(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of [not favoured, favoured] per row."""
-        check_is_fitted(self)
         p = self.score_frame(X)["probability"].to_numpy(dtype=float)
         return np.column_stack([1.0 - p, p])
 
