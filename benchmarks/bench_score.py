@@ -93,8 +93,8 @@ def _result_like(n: int, seed: int) -> dict[str, pa.Array]:
     pool = np.array(["Neutral", "Tailwind", "Headwind", "Strong tailwind", "Strong headwind"])
     reasons = np.array(
         [
-            "+sector_hard_tech;+model:little_giant;-model:sm_intensity",
-            "+model:listed_star_or_bse;-sector_soft_tech;-model:consumer_reach",
+            "sector_hard_tech+;model:little_giant+;model:sm_intensity-",
+            "model:listed_star_or_bse+;sector_soft_tech-;model:consumer_reach-",
             "",
         ]
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._features import RULES_FEATURE, input_matrix
 from ._kernels import score_rows
@@ -179,15 +180,16 @@ class Engine:
 
     # --- text columns, built from the distinct combinations only ------------------------------
 
-    def _reason_text(self, keys: np.ndarray) -> pd.Categorical:
+    def _reason_text(self, keys: np.ndarray) -> pa.DictionaryArray:
         """``id+;id+;id+;id-;id-;id-``: the top favourable then unfavourable drivers.
 
         Ties go to the earlier contribution (rules first), as in the explanation. The sign
         comes last so that no cell starts with ``+`` or ``-``, which a spreadsheet would read
-        as a formula. Each distinct combination is turned into text once (and cached).
+        as a formula. Each distinct combination is turned into text once (and cached); the
+        column is an Arrow dictionary array, so no string is built per row.
         """
         codes, uniques = pd.factorize(keys)
-        return _categorical(codes, self._labels(uniques))
+        return _text(codes, self._labels(uniques))
 
     def _labels(self, keys: np.ndarray) -> list[str]:
         """The text of each reason key, cached across batches (keys repeat)."""
@@ -207,17 +209,17 @@ class Engine:
                 cache[k] = ";".join(w for w in row if w)
         return [cache[k] for k in keys.tolist()]
 
-    def _risks(self, risk_states: np.ndarray) -> pd.Categorical:
+    def _risks(self, risk_states: np.ndarray) -> pa.DictionaryArray:
         pattern, patterns = _patterns((risk_states == FIRED).astype(np.uint8), [1] * len(risk_states))
         ids = [self.ruleset.rules[i].id for i in self.risk_idx]
         labels = [";".join(i for i, on in zip(ids, bits.tolist(), strict=True) if on) for bits in patterns]
-        return _categorical(pattern, labels)
+        return _text(pattern, labels)
 
-    def reason_codes(self, arrays: ScoreArrays) -> pd.Categorical:
+    def reason_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.inputs.T)
         return self._reason_text(keys)
 
-    def risk_codes(self, arrays: ScoreArrays) -> pd.Categorical:
+    def risk_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         return self._risks(arrays.states.T[self.risk_idx])
 
     def band_names(self, arrays: ScoreArrays) -> pd.Categorical:
@@ -246,10 +248,8 @@ def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.nda
     return codes, digits[:, first].T
 
 
-def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
-    """A categorical with its categories in text order, so that it does not depend on the
-    order rows came in (nor on how a file was split into batches)."""
-    order = np.argsort(np.asarray(labels, dtype=object), kind="stable")
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    return pd.Categorical.from_codes(rank[codes], categories=[labels[i] for i in order])
+def _text(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+    """Row codes into distinct labels, as an Arrow dictionary array."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32)), pa.array(labels, type=pa.string())
+    )

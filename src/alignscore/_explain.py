@@ -13,6 +13,7 @@ import numpy as np
 from ._columns import PROFILE_COLUMNS, Kind, column
 from ._engine import BAND_NAMES, Engine, ScoreArrays, band_index
 from ._profiles import Profiles
+from ._result import BANDS as BANDS_TABLE
 from ._result import (
     Contribution,
     EvidenceQuote,
@@ -188,74 +189,126 @@ def _row(r: object) -> int | str:
     return int(r) if isinstance(r, (int, np.integer)) else str(r)
 
 
-def scored_now(engine: Engine, base: dict, as_of: dt.date) -> float:
-    return float(engine.score(base, as_of).score[0])
-
-
 # --- levers --------------------------------------------------------------------------------
 
 LEVER_COLUMNS = [c for c in PROFILE_COLUMNS if c.actionable]
 
 
 def _candidates(engine: Engine, col, current: float) -> np.ndarray:
-    """Values of a numeric input where the score can cross a band: every rule threshold (and
-    just beyond it), the domain ends, and a fine grid for the model's linear part."""
+    """Values of a numeric input to try: every rule threshold on it (and just either side),
+    the domain's ends, and a grid; between two neighbours no rule changes, so the score there
+    is the model's straight line, which :func:`_crossing` solves exactly."""
     thresholds = [t for r in engine.ruleset.rules for t in r.node.thresholds(col.name)]
-    high = col.upper_bound() if col.upper_bound() is not None else max(1.0, current * 2, 1.0)
-    grid = np.linspace(0.0, high, 1001)
-    eps = 1e-6
-    points = np.concatenate([grid, thresholds, np.add(thresholds, eps), np.subtract(thresholds, eps)])
+    high = col.upper_bound() if col.upper_bound() is not None else max(1.0, current * 2)
+    grid = np.linspace(0.0, high, 201)
+    eps = 1e-9
+    points = np.concatenate([grid, thresholds, np.add(thresholds, eps), np.subtract(thresholds, eps), [current]])
     return np.unique(np.clip(points, 0.0, high))
+
+
+def _logit(score: float) -> float:
+    return float(np.log(score / (100.0 - score)))
+
+
+def _crossing(a: float, b: float, la: float, lb: float, cut: float) -> float:
+    """Where the straight line from (a, la) to (b, lb) reaches the log-odds of score ``cut``."""
+    if lb == la:
+        return b
+    return a + (_logit(cut) - la) * (b - a) / (lb - la)
 
 
 def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int) -> list[Lever]:
     """For each actionable input, the smallest change that moves the firm up or down a band.
 
-    Candidate values are scored in one batch through the same engine, so the answer is what the
-    scorer would really give, not an estimate."""
+    Candidates are scored in one batch through the same engine; for a number, the crossing
+    point between two candidates is solved on the model's straight line and then shown rounded
+    *towards* the change (three decimals) and checked again, so every lever is what the scorer
+    really gives for the value shown."""
+    base = {k: v[i : i + 1] for k, v in profiles.values.items() if isinstance(v, np.ndarray)}
+    now = float(engine.score(base, as_of).score[0])
+
+    def score_at(name: str, values: np.ndarray) -> np.ndarray:
+        batch = {k: np.repeat(v, len(values)) for k, v in base.items()}
+        batch[name] = values.astype(base[name].dtype)
+        return engine.score(batch, as_of).score
+
     out: list[Lever] = []
     for col in LEVER_COLUMNS:
-        base = {k: v[i : i + 1] for k, v in profiles.values.items() if isinstance(v, np.ndarray)}
-        current = base[col.name]
+        current = base[col.name][0]
+        numeric = col.kind not in (Kind.CATEGORY, Kind.BOOLEAN)
         if col.kind is Kind.CATEGORY:
             cands = np.arange(len(col.vocabulary), dtype=np.int16)
-            cands = cands[cands != current[0]]
-            shown_now = col.vocabulary[current[0]] if current[0] >= 0 else "unknown"
+            cands = cands[cands != current]
+            shown_now = col.vocabulary[current] if current >= 0 else "unknown"
         elif col.kind is Kind.BOOLEAN:
             cands = np.array([0.0, 1.0])
-            cands = cands[cands != current[0]]
-            shown_now = _shown(None if np.isnan(current[0]) else bool(current[0]))
+            cands = cands[cands != current]
+            shown_now = _shown(None if np.isnan(current) else bool(current))
         else:
-            if np.isnan(current[0]):
+            if np.isnan(current):
                 continue
-            cands = _candidates(engine, col, float(current[0]))
-            shown_now = _shown(float(current[0]))
+            cands = _candidates(engine, col, float(current))
+            shown_now = _shown(float(current))
         if not len(cands):
             continue
-        batch = {k: np.repeat(v, len(cands)) for k, v in base.items()}
-        batch[col.name] = cands.astype(current.dtype)
-        scored = engine.score(batch, as_of)
-        bands = band_index(scored.score)
+        scores = score_at(col.name, cands)
+        bands = band_index(scores)
         for direction, target in (("up", band + 1), ("down", band - 1)):
             if not 0 <= target < len(BAND_NAMES):
                 continue
             ok = bands >= target if direction == "up" else bands <= target
             if not ok.any():
                 continue
-            if col.kind in (Kind.CATEGORY, Kind.BOOLEAN):
-                # the alternative that crosses with the smallest change of score
-                k = int(np.flatnonzero(ok)[np.argmin(np.abs(scored.score[ok] - scored_now(engine, base, as_of)))])
-                new = col.vocabulary[cands[k]] if col.kind is Kind.CATEGORY else _shown(bool(cands[k]))
+            if numeric:
+                found = _numeric_lever(col, cands, scores, ok, float(current), direction, target, score_at)
+                if found is None:
+                    continue
+                value, new_score = found
+                new = f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:g}"
             else:
-                dist = np.where(ok, np.abs(cands - current[0]), np.inf)
-                k = int(np.argmin(dist))
-                new = _shown(float(cands[k]))
+                # of the alternatives that cross, the one that changes the score least
+                k = int(np.flatnonzero(ok)[np.argmin(np.abs(scores[ok] - now))])
+                new = col.vocabulary[cands[k]] if col.kind is Kind.CATEGORY else _shown(bool(cands[k]))
+                new_score = float(scores[k])
+            to_band = BAND_NAMES[int(band_index(np.array([new_score]))[0])]
             label = col.name.replace("_", " ")
             out.append(Lever(
                 input=col.name, label=label, direction=direction, current=shown_now, target=new,
-                from_band=BAND_NAMES[band], to_band=BAND_NAMES[int(bands[k])],
-                new_score=round(float(scored.score[k]), 2),
+                from_band=BAND_NAMES[band], to_band=to_band, new_score=round(new_score, 2),
                 text=f"{label} from {shown_now} to {new} would move it from "
-                     f"{BAND_NAMES[band]} to {BAND_NAMES[int(bands[k])]}",
+                     f"{BAND_NAMES[band]} to {to_band}",
             ))  # fmt: skip
     return out
+
+
+def _numeric_lever(col, cands, scores, ok, current, direction, target, score_at):
+    """The value nearest ``current`` that reaches band ``target``, shown to three decimals."""
+    dist = np.where(ok, np.abs(cands - current), np.inf)
+    k = int(np.argmin(dist))
+    value = float(cands[k])
+    # the neighbour on the side of the current value does not cross; solve in between
+    j = k - 1 if cands[k] > current else k + 1
+    if 0 <= j < len(cands) and not ok[j]:
+        la, lb = _logit(float(scores[j])), _logit(float(scores[k]))
+        cut = _band_cut(direction, target)
+        exact = _crossing(float(cands[j]), value, la, lb, cut)
+        lo, hi = sorted((float(cands[j]), value))
+        if lo <= exact <= hi:
+            towards = np.ceil if value > current else np.floor
+            rounded = float(towards(exact * 1000.0) / 1000.0)
+            for candidate in (rounded, value):
+                got = float(score_at(col.name, np.array([candidate]))[0])
+                band = int(band_index(np.array([got]))[0])
+                if (band >= target) if direction == "up" else (band <= target):
+                    return candidate, got
+            return None
+    got = float(score_at(col.name, np.array([value]))[0])
+    return value, got
+
+
+def _band_cut(direction: str, target: int) -> float:
+    """The score at the edge of band ``target`` that a move in ``direction`` must pass."""
+    lows = [b[1] for b in BANDS_TABLE]
+    if direction == "up":
+        return lows[target]
+    return lows[target + 1]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
+import pyarrow as pa
 
 from ._engine import Engine, ScoreArrays
 from ._explain import Peers, explain_rows
@@ -300,17 +300,20 @@ def _expand(values: Any, mask: np.ndarray) -> Any:
         codes = np.full(len(mask), -1, dtype=values.codes.dtype)
         codes[mask] = values.codes
         return pd.Categorical.from_codes(codes, dtype=values.dtype)
+    if isinstance(values, pa.DictionaryArray):
+        indices = np.zeros(len(mask), dtype=np.int32)
+        indices[mask] = values.indices.to_numpy(zero_copy_only=False)
+        return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~mask), values.dictionary)
     out = np.full(len(mask), np.nan)
     out[mask] = values
     return out
 
 
 def _concat(chunks: list) -> Any:
-    if len(chunks) == 1:
-        return chunks[0]
+    """One result column from its batches: numbers, the band (a categorical with the five band
+    names in order), or text (Arrow dictionary arrays, joined into a pandas string column)."""
+    if isinstance(chunks[0], pa.DictionaryArray):
+        return pa.chunked_array(chunks).cast(pa.string()).to_pandas()
     if isinstance(chunks[0], pd.Categorical):
-        first = chunks[0].categories
-        if all(c.categories.equals(first) for c in chunks[1:]):  # e.g. the bands, in order
-            return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
-        return union_categoricals(chunks, sort_categories=True)
+        return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
     return np.concatenate(chunks)

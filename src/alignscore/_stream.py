@@ -77,10 +77,12 @@ class StreamSummary:
 def _result_table(raw: pa.Table, cols: dict[str, Any]) -> pa.Table:
     out = raw
     for name, values in cols.items():
-        if isinstance(values, pd.Categorical):
-            categories = pa.array(np.asarray(values.categories, dtype=object), pa.string())
-            arr = pa.DictionaryArray.from_arrays(pa.array(values.codes, pa.int32()), categories)
-            arr = arr.cast(pa.string())
+        if isinstance(values, pa.DictionaryArray):
+            arr = values.cast(pa.string())
+        elif isinstance(values, pd.Categorical):
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(values.codes, pa.int32()), pa.array(list(values.categories), pa.string())
+            ).cast(pa.string())
         else:
             arr = pa.array(np.asarray(values))
         if name in out.column_names:

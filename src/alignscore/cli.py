@@ -185,7 +185,8 @@ def report(
     frame = api.read_firms(input, encoding=encoding, source_format=source.value)
     from ._progress import count_progress
 
-    with count_progress(len(frame), "reports", enabled=not quiet) as advance:
+    total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
+    with count_progress(total, "reports", enabled=not quiet) as advance:
         written = api.write_reports(scorer.explain(frame), output, format.value, progress=advance)
     if not quiet:
         _err(f"wrote {len(written):,} files into {output}")
