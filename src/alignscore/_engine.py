@@ -141,7 +141,7 @@ class Engine:
     def _rows(self, fav: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log-odds, coverage and reason keys of a batch (the compiled per-row pass)."""
         return score_rows(
-            np.ascontiguousarray(fav.T), self.rule_scale, np.ascontiguousarray(x.T), self.mean,
+            np.ascontiguousarray(fav), self.rule_scale, np.ascontiguousarray(x), self.mean,
             self.beta, self.input_weight, self._input_ids, self.baseline,
             len(self.contribution_ids), TOP_REASONS,
         )  # fmt: skip

@@ -3,37 +3,41 @@ inputs gives its log-odds, its coverage and its strongest drivers.
 
 The rules themselves are evaluated with whole-array numpy (``_conditions.py``); what follows
 them (summing contributions, and ranking them to find each firm's top three favourable and
-unfavourable drivers) is a per-row walk that numpy can only do in many passes.
+unfavourable drivers) is a per-row walk that numpy can only do in many passes. Rows are
+handled in blocks, in parallel across cores; within a block the rules are the outer loop, so
+each rule's states are read in order.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["score_rows"]
+__all__ = ["BLOCK", "score_rows"]
+
+BLOCK = 4096
 
 
 @njit(cache=True, nogil=True)
-def _insert(values: np.ndarray, ids: np.ndarray, v: float, c: int) -> None:
-    """Insert (v, c) into the descending list; a tie keeps the earlier entry ahead."""
-    top = values.shape[0]
-    if not v > values[top - 1]:
+def _insert(values: np.ndarray, ids: np.ndarray, r: int, v: float, c: int) -> None:
+    """Insert (v, c) into row ``r``'s descending list; a tie keeps the earlier entry ahead."""
+    top = values.shape[1]
+    if not v > values[r, top - 1]:
         return
     s = top - 1
-    while s > 0 and v > values[s - 1]:
-        values[s] = values[s - 1]
-        ids[s] = ids[s - 1]
+    while s > 0 and v > values[r, s - 1]:
+        values[r, s] = values[r, s - 1]
+        ids[r, s] = ids[r, s - 1]
         s -= 1
-    values[s] = v
-    ids[s] = c
+    values[r, s] = v
+    ids[r, s] = c
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def score_rows(
-    states: np.ndarray,  # rows x favour rules, int8 (1 fired, 0 not, -1 not evaluable, -2 not in effect)
+    states: np.ndarray,  # favour rules x rows, int8 (1 fired, 0 not, -1 not evaluable, -2 not in effect)
     scale: np.ndarray,  # favour rules: contribution when fired
-    x: np.ndarray,  # rows x model inputs, NaN = unknown
+    x: np.ndarray,  # model inputs x rows, NaN = unknown
     mean: np.ndarray,
     beta: np.ndarray,
     input_weight: np.ndarray,  # each input's weight in coverage
@@ -42,63 +46,65 @@ def score_rows(
     none: int,
     top: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One pass per row: the log-odds, the coverage, and the reason key: the ``top``
-    strongest favourable then unfavourable contributions (beyond 1e-12 in size), each a
-    contribution index (``none`` when there are fewer), in base ``none + 1`` as one int64.
-    Contributions are visited in index order (rules, then inputs), so of two equal ones the
-    earlier comes first, as in the explanation."""
-    n, r = states.shape
-    p = x.shape[1]
+    """Per row: the log-odds, the coverage, and the reason key: the ``top`` strongest
+    favourable then unfavourable contributions (beyond 1e-12 in size), each a contribution
+    index (``none`` when there are fewer), in base ``none + 1`` as one int64. Contributions
+    are visited in index order (rules, then inputs), so of two equal ones the earlier comes
+    first, as in the explanation; sums are taken in that order too."""
+    r, n = states.shape
+    p = x.shape[0]
     base = none + 1
     log_odds = np.empty(n)
     coverage = np.empty(n)
     keys = np.empty(n, dtype=np.int64)
-    up_v = np.empty(top)
-    up_i = np.empty(top, dtype=np.int64)
-    down_v = np.empty(top)
-    down_i = np.empty(top, dtype=np.int64)
     inputs_total = 0.0
     for k in range(p):
         inputs_total += input_weight[k]
-    for row in range(n):
-        for s in range(top):
-            up_v[s] = 1e-12
-            down_v[s] = 1e-12
-            up_i[s] = none
-            down_i[s] = none
-        lo = baseline
-        num = 0.0
-        den = inputs_total
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    for b in prange(n_blocks):
+        start = b * BLOCK
+        stop = min(n, start + BLOCK)
+        m = stop - start
+        lo = np.full(m, baseline)
+        num = np.zeros(m)
+        den = np.full(m, inputs_total)
+        up_v = np.full((m, top), 1e-12)
+        up_i = np.full((m, top), none, dtype=np.int64)
+        down_v = np.full((m, top), 1e-12)
+        down_i = np.full((m, top), none, dtype=np.int64)
         for j in range(r):
-            st = states[row, j]
-            w = abs(scale[j])
-            if st >= -1:  # in effect
-                den += w
-                if st >= 0:  # evaluable
-                    num += w
-                    if st == 1:
-                        v = scale[j]
-                        lo += v
-                        if v > 0:
-                            _insert(up_v, up_i, v, j)
-                        else:
-                            _insert(down_v, down_i, -v, j)
+            v = scale[j]
+            w = abs(v)
+            for i in range(m):
+                st = states[j, start + i]
+                if st >= -1:  # in effect
+                    den[i] += w
+                    if st >= 0:  # evaluable
+                        num[i] += w
+                        if st == 1:
+                            lo[i] += v
+                            if v > 0:
+                                _insert(up_v, up_i, i, v, j)
+                            else:
+                                _insert(down_v, down_i, i, -v, j)
         for k in range(p):
-            xv = x[row, k]
-            if xv == xv:  # known (not NaN)
-                num += input_weight[k]
-                c = (xv - mean[k]) * beta[k]
-                lo += c
-                if c > 0:
-                    _insert(up_v, up_i, c, input_ids[k])
-                elif c < 0:
-                    _insert(down_v, down_i, -c, input_ids[k])
-        log_odds[row] = lo
-        coverage[row] = num / den if den > 0 else 1.0
-        key = 0
-        for s in range(top):
-            key = key * base + up_i[s]
-        for s in range(top):
-            key = key * base + down_i[s]
-        keys[row] = key
+            for i in range(m):
+                xv = x[k, start + i]
+                if xv == xv:  # known (not NaN)
+                    num[i] += input_weight[k]
+                    c = (xv - mean[k]) * beta[k]
+                    lo[i] += c
+                    if c > 0:
+                        _insert(up_v, up_i, i, c, input_ids[k])
+                    elif c < 0:
+                        _insert(down_v, down_i, i, -c, input_ids[k])
+        for i in range(m):
+            log_odds[start + i] = lo[i]
+            coverage[start + i] = num[i] / den[i] if den[i] > 0 else 1.0
+            key = 0
+            for s in range(top):
+                key = key * base + up_i[i, s]
+            for s in range(top):
+                key = key * base + down_i[i, s]
+            keys[start + i] = key
     return log_odds, coverage, keys
