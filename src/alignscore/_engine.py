@@ -38,6 +38,8 @@ __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
 BAND_CUTS = np.array([b[1] for b in BANDS[1:]])
 BAND_NAMES = [b[0] for b in BANDS]
 TOP_REASONS = 3
+#: Distinct reason texts kept between batches (each is built once while it stays cached).
+LABEL_CACHE_SIZE = 50_000
 
 
 def expit(log_odds: np.ndarray) -> np.ndarray:
@@ -194,10 +196,10 @@ class Engine:
     def _labels(self, keys: np.ndarray) -> list[str]:
         """The text of each reason key, cached across batches (keys repeat)."""
         cache = self._label_cache
+        if len(cache) > LABEL_CACHE_SIZE:  # bound memory on files of many millions of rows
+            cache.clear()
         missing = [k for k in keys.tolist() if k not in cache]
         if missing:
-            if len(cache) > 1_000_000:
-                cache.clear()
             none = len(self.contribution_ids)
             rest = np.asarray(missing, dtype=np.int64)
             slots = []

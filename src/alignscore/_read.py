@@ -30,7 +30,7 @@ from .exceptions import InputError, Problem
 __all__ = ["DEFAULT_CHUNK_ROWS", "iter_profiles", "source_name"]
 
 DEFAULT_CHUNK_ROWS = 65_536  # rows per batch: cache-friendly, and bounds memory
-_BLOCK_SIZE = 16 << 20  # bytes per pyarrow read block: bounds memory, fits ordinary rows
+_BLOCK_SIZE = 4 << 20  # bytes per pyarrow read block: bounds read-ahead (memory), fits ordinary rows
 _FALLBACK_ROWS = 50_000
 
 Adapter = Callable[[pa.Table], pa.Table]

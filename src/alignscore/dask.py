@@ -20,7 +20,7 @@ score         float64, 0 to 100
 band          category (the five band names, always in the same order)
 probability   float64
 coverage      float64, 0 to 1
-reasons       string, ``+id;+id;+id;-id;-id;-id``
+reasons       string, ``id+;id+;id+;id-;id-;id-``
 risk_flags    string, ``;``-separated risk rule ids (empty: none)
 ============  ==========================================================
 
