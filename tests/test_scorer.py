@@ -135,16 +135,3 @@ def test_result_displays_in_a_notebook(trained):
     html = scorer.explain(frame)[0]._repr_html_()
     assert "Test Firm 0" in html
     assert isinstance(scorer.score_frame(frame), pd.DataFrame)
-
-
-def test_reason_text_cache_stays_bounded_and_correct(trained, monkeypatch):
-    import alignscore._engine as engine_module
-
-    scorer, frame, _ = trained
-    expected = list(scorer.score_frame(frame)["reasons"])
-    engine = scorer._engine()
-    monkeypatch.setattr(engine_module, "LABEL_CACHE_SIZE", 2)
-    engine._label_cache.clear()
-    for _ in range(3):  # the cache overflows and is cleared between batches
-        assert list(scorer.score_frame(frame)["reasons"]) == expected
-        assert len(engine._label_cache) <= len(set(expected))

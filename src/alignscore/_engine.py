@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._features import RULES_FEATURE, input_matrix
 from ._kernels import score_rows
@@ -38,8 +39,6 @@ __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
 BAND_CUTS = np.array([b[1] for b in BANDS[1:]])
 BAND_NAMES = [b[0] for b in BANDS]
 TOP_REASONS = 3
-#: Distinct reason texts kept between batches (each is built once while it stays cached).
-LABEL_CACHE_SIZE = 50_000
 
 
 def expit(log_odds: np.ndarray) -> np.ndarray:
@@ -125,11 +124,9 @@ class Engine:
             np.array([j for j in np.argsort(-scale, kind="stable") if scale[j] > 0], dtype=np.int64),
             np.array([j for j in np.argsort(scale, kind="stable") if scale[j] < 0], dtype=np.int64),
         )
-        self._words = np.array(
-            [f"{c}+" for c in self.contribution_ids] + [""]
-            + [f"{c}-" for c in self.contribution_ids] + [""], dtype=object,
-        )  # fmt: skip
-        self._label_cache: dict[int, str] = {}
+        # the words of the reason codes; the last entry (no driver) is empty
+        self._up_words = pa.array([f"{c}+" for c in self.contribution_ids] + [""], pa.string())
+        self._down_words = pa.array([f"{c}-" for c in self.contribution_ids] + [""], pa.string())
         self._input_ids = len(self.rule_scale) + np.arange(len(self.beta), dtype=np.int64)
 
     # --- the vectorised path ---------------------------------------------------------------
@@ -187,35 +184,32 @@ class Engine:
 
         Ties go to the earlier contribution (rules first), as in the explanation. The sign
         comes last so that no cell starts with ``+`` or ``-``, which a spreadsheet would read
-        as a formula. Each distinct combination is turned into text once (and cached); the
-        column is an Arrow dictionary array, so no string is built per row.
+        as a formula. Each distinct combination is turned into text once per batch; the column
+        is an Arrow dictionary array, so no string is built per row.
         """
         codes, uniques = pd.factorize(keys)
         return _text(codes, self._labels(uniques))
 
-    def _labels(self, keys: np.ndarray) -> list[str]:
-        """The text of each reason key, cached across batches (keys repeat)."""
-        cache = self._label_cache
-        if len(cache) > LABEL_CACHE_SIZE:  # bound memory on files of many millions of rows
-            cache.clear()
-        missing = [k for k in keys.tolist() if k not in cache]
-        if missing:
-            none = len(self.contribution_ids)
-            rest = np.asarray(missing, dtype=np.int64)
-            slots = []
-            for slot in range(2 * TOP_REASONS - 1, -1, -1):
-                pick = rest % (none + 1)
-                rest = rest // (none + 1)
-                slots.append(self._words[pick + (0 if slot < TOP_REASONS else none + 1)])
-            for k, row in zip(missing, zip(*reversed(slots), strict=True), strict=True):
-                cache[k] = ";".join(w for w in row if w)
-        return [cache[k] for k in keys.tolist()]
+    def _labels(self, keys: np.ndarray) -> pa.Array:
+        """The text of each distinct reason key, built column-wise by Arrow (no Python loop)."""
+        none = len(self.contribution_ids)
+        rest = np.asarray(keys, dtype=np.int64)
+        slots = []
+        for slot in range(2 * TOP_REASONS - 1, -1, -1):
+            pick = rest % (none + 1)
+            rest = rest // (none + 1)
+            words = self._up_words if slot < TOP_REASONS else self._down_words
+            slots.append(words.take(pa.array(pick)))
+        return _join(list(reversed(slots)))
 
     def _risks(self, risk_states: np.ndarray) -> pa.DictionaryArray:
         pattern, patterns = _patterns((risk_states == FIRED).astype(np.uint8), [1] * len(risk_states))
         ids = [self.ruleset.rules[i].id for i in self.risk_idx]
-        labels = [";".join(i for i, on in zip(ids, bits.tolist(), strict=True) if on) for bits in patterns]
-        return _text(pattern, labels)
+        parts = [
+            pa.array(np.where(patterns[:, j] == 1, ids[j], ""), type=pa.string())
+            for j in range(len(ids))
+        ]
+        return _text(pattern, _join(parts, patterns.shape[0]))
 
     def reason_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.inputs.T)
@@ -250,8 +244,16 @@ def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.nda
     return codes, digits[:, first].T
 
 
-def _text(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+def _join(parts: list[pa.Array], n: int | None = None) -> pa.Array:
+    """Join text columns element-wise with ``;``, leaving out the empty ones."""
+    if not parts:
+        return pa.array([""] * (n or 0), type=pa.string())
+    if len(parts) == 1:
+        return parts[0]
+    joined = pc.binary_join_element_wise(*parts, ";")
+    return pc.utf8_trim(pc.replace_substring_regex(joined, ";;+", ";"), ";")
+
+
+def _text(codes: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
     """Row codes into distinct labels, as an Arrow dictionary array."""
-    return pa.DictionaryArray.from_arrays(
-        pa.array(codes.astype(np.int32)), pa.array(labels, type=pa.string())
-    )
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), labels)
