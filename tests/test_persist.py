@@ -116,3 +116,19 @@ def test_scoring_does_not_import_scikit_learn_or_skops():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_firms_of_one_shared_event_stay_in_one_fold(tmp_path):
+    from alignscore._modelcard import _load
+
+    frame, y = labelled_frame(60, seed=5)
+    frame["favoured"] = y
+    frame["label_event"] = ""
+    shared = frame.index[:12]
+    frame.loc[shared, "label_event"] = "one event"
+    path = tmp_path / "labelled.csv"
+    frame.to_csv(path, index=False)
+    _, data, _ = _load(path, None)
+    assert len(set(data.groups[:12])) == 1
+    assert len(set(data.groups[12:])) == 48  # every other firm is its own group
+    assert data.groups[0] not in set(data.groups[12:])

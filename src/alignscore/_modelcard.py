@@ -45,7 +45,8 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     """The metrics as a Markdown table (plus the reliability table of the combination)."""
     cv = metrics["cv"]
     lines = [
-        f"{cv['repeats']} x {cv['folds']}-fold stratified CV, seed {cv['seed']}, "
+        f"{cv['repeats']} x {cv['folds']}-fold stratified group CV (firms labelled by one shared event "
+        f"kept together), seed {cv['seed']}, "
         f"{cv['firms']} firms ({cv['favoured']} favoured); mean (sd) over folds",
         "",
         "| scorer | ROC AUC | Brier | log loss |",
@@ -147,7 +148,8 @@ Measured with: `{fields['command']}` (the same numbers: `alignscore evaluate dat
   (see `data/DATASHEET.md`). The cross-validated metrics above are therefore optimistic about
   firms unlike those in the sample; read them as a check that the pieces fit, not as a
   forecast accuracy. Firms labelled by one shared event (the 2021 tutoring ban, the 2021
-  crypto-mining ban) are not independent, which flatters plain (ungrouped) cross-validation.
+  crypto ban, the July 2021 cybersecurity reviews; the `label_event` column) are not
+  independent, so cross-validation keeps each event's firms in one fold.
 - A small, hand-assembled sample of firms; labels are judgements about documented events,
   and the sample over-represents famous firms (survivorship and English-language sources).
 - Many numeric fields are unknown for many firms; unknown inputs contribute nothing, and the

@@ -3,7 +3,8 @@
 - :func:`fit_model` fits the shipped combination: a sign-constrained logistic regression on the
   rules' log-odds plus the declared inputs, its penalty ``C`` chosen by an inner stratified
   cross-validation on the training data only, and Platt-calibrated on out-of-fold predictions.
-- :func:`evaluate` runs repeated stratified cross-validation and scores four models side by
+- :func:`evaluate` runs repeated stratified group cross-validation (firms labelled by one
+  shared event, the `label_event` column, stay in one fold) and scores four models side by
   side on the held-out folds: a naive baseline (hard-tech sector or not), the rules alone
   (Platt-scaled), the classifier alone, and the combination. Every model is refitted inside
   each training fold, tuning included, so nothing is tuned on a test fold.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
-from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
 
 from ._classifier import ConstrainedLogisticRegression
 from ._features import input_matrix
@@ -40,6 +41,7 @@ class TrainingData:
     hard_tech: np.ndarray  # 1.0 where the sector class is hard tech
     y: np.ndarray
     names: list[str]
+    groups: np.ndarray  # firms labelled by one shared event share a group
 
     @property
     def combined(self) -> np.ndarray:
@@ -64,7 +66,24 @@ def training_data(profiles: Profiles, ruleset: RuleSet, as_of: dt.date) -> Train
         hard_tech=hard,
         y=y.astype(int),
         names=profiles.values["name"].to_pylist(),
+        groups=_groups(profiles),
     )
+
+
+#: Extra column of labelled data naming an event that labelled several firms at once (the 2021
+#: tutoring ban, say): such firms are not independent, so cross-validation keeps them together.
+EVENT_COLUMN = "label_event"
+
+
+def _groups(profiles: Profiles) -> np.ndarray:
+    """A group per firm: its shared label event where there is one, else the firm itself."""
+    names = np.asarray(profiles.values["name"].to_pylist(), dtype=object)
+    if EVENT_COLUMN not in profiles.raw.column_names:
+        return np.arange(len(names))
+    events = np.asarray(profiles.raw.column(EVENT_COLUMN).to_pylist(), dtype=object)
+    shared = np.array([bool(e and str(e).strip()) for e in events])
+    keys = np.where(shared, "event:" + events.astype(str), "firm:" + names.astype(str))
+    return np.unique(keys, return_inverse=True)[1]
 
 
 def fit_model(
@@ -114,16 +133,23 @@ def reliability_table(p: np.ndarray, y: np.ndarray, bins: int = 5) -> list[dict]
 def evaluate(
     data: TrainingData, directions: list[str], *, folds: int = 5, repeats: int = 10, seed: int = 0
 ) -> dict:
-    """Repeated stratified CV of the four scorers; returns metrics (mean and sd over folds),
-    and reliability tables from the pooled out-of-fold probabilities."""
-    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    """Repeated stratified group CV of the four scorers (firms labelled by one shared event
+    are kept in one fold); returns metrics (mean and sd over folds), and reliability tables from
+    the pooled out-of-fold probabilities."""
+    splits = [
+        split
+        for r in range(repeats)  # repeated stratified group k-fold: a shared event stays in one fold
+        for split in StratifiedGroupKFold(folds, shuffle=True, random_state=seed + r).split(
+            data.combined, data.y, data.groups
+        )
+    ]
     models = _fold_models(data, directions, seed)
     per_fold: dict[str, dict[str, list[float]]] = {
         k: {"roc_auc": [], "brier": [], "log_loss": []} for k in SCORERS
     }
     pooled: dict[str, list[np.ndarray]] = {k: [] for k in SCORERS}
     pooled_y: list[np.ndarray] = []
-    for train, test in splitter.split(data.combined, data.y):
+    for train, test in splits:
         y_train, y_test = data.y[train], data.y[test]
         pooled_y.append(y_test)
         for name, (X, fit) in models.items():
