@@ -22,21 +22,11 @@ from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-proc
 from alignscore._stream import unescape_formula
 from alignscore._validate import read_firms
 from alignscore.cli import app
+from tests import strategies
 
 HOSTILE = Path(__file__).parent / "hostile"
 
 
-def _strategies():
-    import importlib.util
-
-    name = "alignscore_tests_strategies"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("strategies.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -97,7 +87,7 @@ PARAMS = [_param(c) for c in CASES]
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _strategies().build_model_dir(tmp_path_factory.mktemp("model") / "m")
+    return strategies.build_model_dir(tmp_path_factory.mktemp("model") / "m")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import hashlib
 import json
 import pickle  # noqa: TID251 - to plant a payload (never to load a model)
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from alignscore._rules import RuleSet
 from alignscore._scorer import Scorer
 from alignscore.cli import app
 from alignscore.exceptions import ModelIntegrityError, RulesError
+from tests import strategies
 
 HOSTILE = Path(__file__).parent / "hostile"
 RULE_HEAD = """schema_version: 1
@@ -43,17 +43,6 @@ rules:
 """
 
 
-def _strategies():
-    import importlib.util
-
-    name = "alignscore_tests_strategies"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("strategies.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -135,7 +124,7 @@ def test_unknown_operator(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def good_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _strategies().build_model_dir(tmp_path_factory.mktemp("model") / "good")
+    return strategies.build_model_dir(tmp_path_factory.mktemp("model") / "good")
 
 
 def _copy(good: Path, tmp_path: Path) -> Path:

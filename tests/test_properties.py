@@ -11,7 +11,6 @@ import functools
 import io
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,22 +25,9 @@ from alignscore._read import iter_profiles
 from alignscore._resources import bundled
 from alignscore._rules import TAXONOMY_FILE, RuleSet
 from alignscore._validate import read_firms
+from tests import strategies
 
-
-def _strategies():
-    import importlib.util
-
-    name = "alignscore_tests_strategies"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("strategies.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _strategies()
+S = strategies
 PROPERTY = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )

@@ -356,12 +356,19 @@ def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
         "The rules and the model disagree: the rules add +2.00 log-odds, the model's inputs -3.00."
     )
     result = chip.model_copy(
-        update={"peer_percentile": None, "peer_percentile_in_class": None, "disagreement": note}
-    )
+        update={
+            "peer_percentile": None, "peer_percentile_in_class": None, "disagreement": note,
+            "peer_deciles": [], "peer_deciles_in_class": [], "peer_count": 0,
+            "peer_count_in_class": 0,
+        }
+    )  # fmt: skip
     html = render(result, "html")
     md = render(result, "md")
     assert html.count("no reference data") == 2
     assert md.count("no reference data") == 2
+    assert html.count("no peers to compare with") == 2  # no distribution drawn
+    assert 'class="peer-dist"' not in html
+    assert "| 50th (median) |" not in md  # no decile table
     assert f'<p class="note">{escape(note)}</p>' in html
     assert f"> **Note:** {md_escape(note)}" in md
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import gc
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +25,8 @@ AS_OF = "2023-06-30"
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    """The bundled default model if it loads; else one fitted on synthetic firms."""
-    default = Scorer(as_of=AS_OF)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            default._engine()
-        return default
-    except Exception:
-        frame = synthetic_firms(600, seed=11)
-        y = (np.random.default_rng(11).random(len(frame)) < 0.4).astype(int)
-        return Scorer(as_of=AS_OF).fit(frame, y)
+    """The bundled default model."""
+    return Scorer(as_of=AS_OF)
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:

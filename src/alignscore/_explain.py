@@ -33,12 +33,22 @@ DISAGREEMENT_LOG_ODDS = 1.0
 
 
 class Peers:
-    """Scores of a reference universe, overall and by sector class, for percentiles."""
+    """Scores of a reference universe, overall and by sector class, for percentiles.
+
+    The deciles are taken from the sorted scores without interpolation (the "inverted CDF"
+    definition): the ``k``-th is the lowest reference score at or above ``10 k`` % of the firms,
+    i.e. the score of the ``ceil(k n / 10)``-th firm from the bottom (the lowest for ``k = 0``).
+    So the 0th is the minimum, the 100th the maximum, and they agree with :meth:`percentile`:
+    a score above the ``k``-th decile has a percentile of at least ``10 k``, one below it at
+    most ``10 k``.
+    """
 
     def __init__(self, name: str, scores: np.ndarray, classes: np.ndarray) -> None:
         self.name = name
         self.scores = np.sort(scores)
         self.by_class = {int(c): np.sort(scores[classes == c]) for c in np.unique(classes)}
+        self.deciles = self._deciles(self.scores)
+        self.deciles_by_class = {c: self._deciles(s) for c, s in self.by_class.items()}
 
     @staticmethod
     def _pct(sorted_scores: np.ndarray, score: float) -> float | None:
@@ -48,10 +58,30 @@ class Peers:
         equal = np.searchsorted(sorted_scores, score, side="right") - below
         return round(100.0 * (below + 0.5 * equal) / len(sorted_scores), 1)
 
+    @staticmethod
+    def _deciles(sorted_scores: np.ndarray) -> list[float]:
+        n = len(sorted_scores)
+        if not n:
+            return []
+        k = np.arange(11, dtype=np.int64)
+        index = np.maximum(-(-k * n // 10) - 1, 0)  # ceil(k n / 10) - 1, in integers
+        return [float(v) for v in sorted_scores[index]]
+
     def percentile(self, score: float, sector_class: int) -> tuple[float | None, float | None]:
         overall = self._pct(self.scores, score)
         within = self._pct(self.by_class.get(sector_class, np.array([])), score)
         return overall, within
+
+    def distribution(self, sector_class: int) -> tuple[list[float], list[float], int, int]:
+        """Deciles overall and within ``sector_class`` (empty when it has no peers), and the
+        number of reference firms in each."""
+        within = self.by_class.get(sector_class, np.array([]))
+        return (
+            list(self.deciles),
+            list(self.deciles_by_class.get(sector_class, [])),
+            len(self.scores),
+            len(within),
+        )
 
 
 def _evidence(items) -> list[EvidenceQuote]:
@@ -113,7 +143,8 @@ def _explain_one(
             why = [f"in effect {spec.effective_from or '...'} to {spec.effective_to or '...'}"]
         outcomes.append(RuleOutcome(
             id=spec.id, title=spec.title, signal=spec.signal, kind=spec.kind,
-            state=STATE_NAMES[state], weight=spec.weight, contribution=value,
+            state=STATE_NAMES[state], weight=spec.weight,
+            severity=spec.severity if spec.kind == "risk" else None, contribution=value,
             condition=rule.node.describe(), why_not=why, rationale=spec.rationale,
             evidence=_evidence(spec.evidence),
         ))  # fmt: skip
@@ -125,13 +156,16 @@ def _explain_one(
     unknown: list[str] = []
     for k, spec in enumerate(rs.inputs.inputs):
         x = float(a.inputs[i, k])
-        if np.isnan(x):
+        known = not np.isnan(x)
+        if not known:
             unknown.append(spec.column)
         contributions.append(Contribution(
             source="model", id=f"model:{spec.id}", label=spec.label,
             value=float(a.input_contrib[i, k]),
             input_value=_shown(_input_shown(profiles, a, spec.column, i)),
             signal=spec.direction, rationale=spec.rationale, evidence=_evidence(spec.evidence),
+            coefficient=float(engine.beta[k]), reference_value=float(engine.mean[k]),
+            known=known, model_input=x if known else None, transform=spec.transform,
         ))  # fmt: skip
     contributions.sort(key=lambda c: -abs(c.value))
     reasons = [
@@ -149,8 +183,12 @@ def _explain_one(
     sector_class_code = int(a.ctx["sector_class"][i])
     classes = ("hard_tech", "state_priority", "soft_tech", "other")
     overall = within = None
+    deciles: list[float] = []
+    deciles_in_class: list[float] = []
+    count = count_in_class = 0
     if peers is not None:
         overall, within = peers.percentile(score, sector_class_code)
+        deciles, deciles_in_class, count, count_in_class = peers.distribution(sector_class_code)
     rules_part, model_part = float(a.rules_part[i]), float(a.model_part[i])
     disagreement = None
     if rules_part * model_part < 0 and min(abs(rules_part), abs(model_part)) >= DISAGREEMENT_LOG_ODDS:
@@ -168,6 +206,8 @@ def _explain_one(
         levers=levers(engine, profiles, i, as_of, int(a.band[i])),
         peer_percentile=overall, sector_class=classes[sector_class_code] if sector_class_code >= 0 else None,
         peer_percentile_in_class=within, peer_reference=peers.name if peers else "none",
+        peer_deciles=deciles, peer_deciles_in_class=deciles_in_class, peer_count=count,
+        peer_count_in_class=count_in_class,
         disagreement=disagreement, unknown_inputs=unknown, rules=outcomes, profile=profile,
         methodology=Methodology(
             alignscore_version=__version__, rules_directory=str(engine.ruleset.directory),

@@ -228,9 +228,11 @@ _LABEL_CHARS = 40
 _SCORE_TICKS = (50, 20, 80, 1, 99, 5, 95, 40, 60, 10, 90, 0.1, 99.9, 30, 70)
 
 
-def _score_ticks(lo: float, hi: float, px: Any, min_gap: float = 30.0) -> list[dict[str, Any]]:
+def _score_ticks(
+    lo: float, hi: float, px: Any, min_gap: float = 30.0, candidates: tuple = _SCORE_TICKS
+) -> list[dict[str, Any]]:
     kept: list[tuple[float, float]] = []
-    for score in _SCORE_TICKS:
+    for score in candidates:
         x = _logit(score / 100.0)
         if not lo <= x <= hi:
             continue
@@ -399,44 +401,161 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
     }
 
 
-def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
-    """Where the firm's percentile sits on 0-100, overall and within its sector class."""
-    x0, x1, row = 170.0, 520.0, 30.0
-    cls = _CLASS_NAMES.get(result.sector_class or "", result.sector_class or "its class")
-    pairs = (
-        ("All firms", result.peer_percentile),
-        (f"Peers in {cls}", result.peer_percentile_in_class),
+#: Scores the peer chart's axis may mark, most wanted first (its axis reaches further out).
+_PEER_TICKS = (50, 10, 90, 1, 99, 0.1, 99.9, 0.01, 99.99, 99.999, 0.001, 99.9999, 20, 80, 5, 95)
+
+#: The peer chart's boxes: (lower decile, upper decile, share of firms), outermost first.
+_PEER_BOXES = ((1, 9, "80%"), (2, 8, "60%"), (3, 7, "40%"), (4, 6, "20%"))
+
+_SCORE_EPS = 1e-7  # scores are shown on a log-odds axis; this keeps 0 and 100 finite
+
+
+def _score_logit(score: float) -> float:
+    p = min(max(score / 100.0, _SCORE_EPS), 1.0 - _SCORE_EPS)
+    return _logit(p)
+
+
+def score_text(score: float) -> str:
+    """A score with enough decimals to tell it from its neighbours near 0 and 100.
+
+    >>> score_text(42.04), score_text(99.9921), score_text(0.1693), score_text(99.99999999)
+    ('42.0', '99.992', '0.17', '≈100')
+    """
+    gap = min(score, 100.0 - score)
+    if gap >= 1.0:
+        return f"{score:.1f}"
+    if gap <= 0 or gap < 5e-7:
+        return "≈100" if score > 50 else "≈0"
+    digits = min(6, max(1, 1 - math.floor(math.log10(gap))))
+    return f"{score:.{digits}f}"
+
+
+def _decile_name(k: int) -> str:
+    return {0: "0th (lowest)", 5: "50th (median)", 10: "100th (highest)"}.get(k, _ordinal(10 * k))
+
+
+def _position(score: float, deciles: list[float], whom: str) -> str:
+    """Where ``score`` sits on the decile ladder, in words."""
+    if not deciles:
+        return ""
+    if score < deciles[0]:
+        return f"below the lowest score of {whom} ({score_text(deciles[0])})"
+    if score > deciles[-1]:
+        return f"above the highest score of {whom} ({score_text(deciles[-1])})"
+    k = max(j for j, d in enumerate(deciles) if d <= score)
+    if k == len(deciles) - 1:
+        return f"level with the highest score of {whom} ({score_text(deciles[-1])})"
+    return (
+        f"between the {_ordinal(10 * k)} ({score_text(deciles[k])}) and "
+        f"{_ordinal(10 * (k + 1))} ({score_text(deciles[k + 1])}) percentile scores of {whom}"
     )
+
+
+def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
+    """The reference universe's score distribution, overall and within the firm's sector class,
+    with the firm's score on it.
+
+    Each row is a decile strip on a log-odds axis labelled in score (the scale the model adds
+    up on, which spreads out scores bunched near 0 or 100): a whisker from the lowest to the
+    highest reference score, nested boxes holding the middle 80%, 60%, 40% and 20% of the firms,
+    a line at the median and a marker at the firm's score. Coordinates are SVG pixels.
+    """
+    x0, x1, row, top = 220.0, 700.0, 46.0, 46.0
+    cls = _CLASS_NAMES.get(result.sector_class or "", result.sector_class or "its class")
+    series = (
+        ("All firms", "all reference firms", result.peer_percentile, result.peer_deciles,
+         result.peer_count),
+        (f"Peers in {cls}", f"peers in {cls}", result.peer_percentile_in_class,
+         result.peer_deciles_in_class, result.peer_count_in_class),
+    )  # fmt: skip
+    points = [_score_logit(result.score), _logit(0.2) - 0.1, _logit(0.8) + 0.1]
+    for *_, deciles, _count in series:
+        points += [_score_logit(d) for d in deciles]
+    lo, hi = min(points), max(points)
+    pad = 0.04 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+
+    def px(score: float) -> float:
+        return round(x0 + (_score_logit(score) - lo) / (hi - lo) * (x1 - x0), 2)
+
+    marker = px(result.score)
     rows = []
-    for k, (label, pct) in enumerate(pairs):
-        y = 22.0 + k * row
-        x = None if pct is None else round(x0 + pct / 100.0 * (x1 - x0), 2)
+    for k, (label, whom, pct, deciles, count) in enumerate(series):
+        y = top + k * row  # the strip's centre line
+        has = bool(deciles)
+        ladder = [
+            {"x": px(d), "name": _decile_name(j), "score": score_text(d)}
+            for j, d in enumerate(deciles)
+        ]
+        boxes = []
+        if has:
+            for a, b, share in _PEER_BOXES:
+                boxes.append(
+                    {
+                        "x": px(deciles[a]),
+                        "width": round(max(px(deciles[b]) - px(deciles[a]), 1.0), 2),
+                        "share": share,
+                        "range": f"{score_text(deciles[a])} to {score_text(deciles[b])}",
+                        "from": _ordinal(10 * a),
+                        "to": _ordinal(10 * b),
+                    }
+                )
         rows.append(
             {
                 "label": label,
+                "count": count,
+                "count_text": f"{count} firm{'s' if count != 1 else ''}" if has else "no firms",
                 "pct": pct,
+                "has": has,
                 "y": y,
-                "bar_y": y - 9,
-                "x": x,
-                "fill_width": None if x is None else round(x - x0, 2),
+                "text_y": round(y + 4, 2),
+                "count_y": round(y + 17, 2),
+                "box_y": y - 8,
+                "box_h": 16,
+                "whisker": {"x1": ladder[0]["x"], "x2": ladder[-1]["x"]} if has else None,
+                "median": ladder[5] if has else None,
+                "boxes": boxes,
+                "ladder": ladder,
+                "deciles": [score_text(d) for d in deciles],
                 "text": "no reference data" if pct is None else f"{_ordinal(pct)} percentile",
+                "position": _position(result.score, deciles, whom),
             }
         )
+    plot_bottom = top + (len(series) - 1) * row + 16
     ticks = [
-        {"x": round(x0 + q / 100.0 * (x1 - x0), 2), "label": str(q)} for q in (0, 25, 50, 75, 100)
-    ]
-    bottom = 22 + 2 * row + 10
+        {"x": t["x"], "label": t["label"]}
+        for t in _score_ticks(lo, hi, lambda v: round(x0 + (v - lo) / (hi - lo) * (x1 - x0), 2),
+                              min_gap=30.0, candidates=_PEER_TICKS)
+    ]  # fmt: skip
+    bands = []
+    for k, (name, low, high) in enumerate(BANDS):
+        a, b = max(px(low), x0), min(px(high), x1)
+        if b > a:
+            bands.append({"x": a, "width": round(b - a, 2), "tone": k, "name": name})
     return {
-        "width": 640,
-        "height": bottom + 8,
+        "width": 860,
+        "height": plot_bottom + 40,
         "x0": x0,
         "x1": x1,
         "track": x1 - x0,
+        "top": top,
+        "plot_top": top - 18,
+        "plot_bottom": plot_bottom,
         "rows": rows,
+        "bands": bands,
         "ticks": ticks,
-        "tick_y": bottom - 14,
-        "tick_text_y": bottom,
-        "text_x": x1 + 10,
+        "axis_y": plot_bottom + 4,
+        "tick_text_y": plot_bottom + 17,
+        "axis_label_y": plot_bottom + 33,
+        "text_x": x1 + 12,
+        "marker": {
+            "x": marker,
+            "score": score_text(result.score),
+            "label_y": top - 26,
+        },
+        "decile_header": [_decile_name(j).split(" ")[0] for j in range(11)],
+        "decile_names": [_decile_name(j) for j in range(11)],
+        "score": score_text(result.score),
     }
 
 
@@ -480,6 +599,8 @@ def _outcome_view(r: RuleOutcome, quotes: _Quotes | None) -> dict[str, Any]:
         "title": r.title,
         "signal": r.signal,
         "kind": r.kind,
+        "severity": r.severity,
+        "kind_text": f"{r.kind} ({r.severity} severity)" if r.severity else r.kind,
         "state": r.state,
         "weight": "risk flag" if r.weight is None else _signed(r.weight),
         "contribution": _signed(r.contribution, 3),
@@ -489,6 +610,36 @@ def _outcome_view(r: RuleOutcome, quotes: _Quotes | None) -> dict[str, Any]:
         "rationale": _sentence(r.rationale),
         "quotes": quotes.add("rule:" + r.id, r.evidence) if quotes is not None else [],
     }
+
+
+def _num(value: float) -> str:
+    """A model number in three significant figures, never in exponent notation."""
+    if value == 0:
+        return "0"
+    text = f"{value:.3g}"
+    if "e" in text:
+        digits = max(0, 2 - math.floor(math.log10(abs(value))))
+        text = f"{value:.{digits}f}"
+    return text
+
+
+def _working(c: Contribution) -> str:
+    """How a model input's contribution is made, in words: the value the model reads against
+    the training mean, times the coefficient (``"0.21 vs 0.087 typical × 9.94 = +1.22"``)."""
+    if c.coefficient is None or c.reference_value is None:
+        return ""
+    ref = _num(c.reference_value)
+    if not c.known or c.model_input is None:
+        return f"unknown, so taken as the typical {ref}: adds {_signed(c.value)}"
+    x = c.model_input
+    yes_no = c.transform == "indicator" or (c.input_value or "").lower() in ("true", "false")
+    if yes_no and x in (0.0, 1.0):
+        shown = f"{'yes' if x == 1.0 else 'no'} ({x:g})"
+    elif c.transform == "log1p":
+        shown = f"log(1 + {c.input_value}) = {_num(x)}"
+    else:
+        shown = _num(x)
+    return f"{shown} vs {ref} typical × {_num(c.coefficient)} = {_signed(c.value)}"
 
 
 def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | None]:
@@ -553,6 +704,7 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
                 "value": c.value,
                 "value_text": _signed(c.value, 3),
                 "tone": "pos" if c.value > 0 else ("neg" if c.value < 0 else ""),
+                "working": _working(c),
                 "rationale": _sentence(c.rationale),
                 "quotes": q,
                 "refs": ", ".join(x["n"] for x in q),
@@ -587,6 +739,11 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
         for b in wf["bars"]
     ]
     pct = result.peer_percentile
+    peers = peer_chart_data(result)
+    decile_rows = [
+        {"name": name, "cells": [r["deciles"][j] if r["has"] else "n/a" for r in peers["rows"]]}
+        for j, name in enumerate(peers["decile_names"])
+    ]
     return {
         "name": result.name,
         "sections": [{"id": a, "title": t} for a, t in SECTIONS],
@@ -623,7 +780,9 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
             }
             for lv in result.levers
         ],
-        "peers": peer_chart_data(result),
+        "peers": peers,
+        "decile_rows": decile_rows,
+        "any_deciles": any(r["has"] for r in peers["rows"]),
         "peer_reference": result.peer_reference,
         "peer_class": cls,
         "coverage": {

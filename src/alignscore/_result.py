@@ -52,6 +52,15 @@ class Contribution(_Model):
     signal: str | None = None
     rationale: str | None = None
     evidence: list[EvidenceQuote] = []
+    #: For a model input (``None`` for a rule): ``value == coefficient * (model_input -
+    #: reference_value)`` when ``known``, else 0. ``model_input`` is the input as the model
+    #: reads it, after its ``transform`` (0/1 for an indicator or a yes/no column,
+    #: ``log(1 + x)`` for ``log1p``); ``reference_value`` is its training mean.
+    coefficient: float | None = None
+    reference_value: float | None = None
+    known: bool | None = None
+    model_input: float | None = None
+    transform: Literal["value", "log1p", "indicator"] | None = None
 
 
 class RuleOutcome(_Model):
@@ -63,6 +72,8 @@ class RuleOutcome(_Model):
     kind: Literal["favour", "risk"]
     state: Literal["fired", "not fired", "not evaluable", "not in effect"]
     weight: float | None
+    #: A risk rule's severity; ``None`` for a favour rule.
+    severity: Literal["low", "medium", "high"] | None = None
     contribution: float
     condition: str
     why_not: list[str]
@@ -132,6 +143,14 @@ class ScoreResult(_Model):
     sector_class: str | None
     peer_percentile_in_class: float | None
     peer_reference: str
+    #: The reference universe's scores at the 0th, 10th, ..., 100th percentiles (11 numbers,
+    #: each a score some reference firm has: the lowest score at or above that share of the
+    #: firms; the first is the lowest score, the last the highest); empty without a reference.
+    peer_deciles: list[float] = []
+    #: The same within the firm's sector class; empty when the class has no peers.
+    peer_deciles_in_class: list[float] = []
+    peer_count: int = 0
+    peer_count_in_class: int = 0
     disagreement: str | None
     unknown_inputs: list[str]
     rules: list[RuleOutcome]

@@ -1,0 +1,290 @@
+"""The explanation's finer details: peer deciles, risk severities on rules, and the model
+inputs' coefficient, reference value and known flag, and how the report shows them.
+
+The reference universe is recomputed here by scoring ``data/labelled_firms.csv`` with the same
+:class:`~alignscore.Scorer` the explanations come from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alignscore._explain import Peers
+from alignscore._render import peer_chart_data, render
+from alignscore._resources import bundled
+from alignscore._result import ScoreResult
+from alignscore._rules import RuleSet
+from alignscore._scorer import Scorer
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELLED = ROOT / "data" / "labelled_firms.csv"
+EXAMPLES = ROOT / "examples" / "firms.csv"
+AS_OF = "2024-06-30"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return Scorer(as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def reference(scorer: Scorer) -> pd.DataFrame:
+    """Every reference firm's score and sector class, from explaining the labelled firms."""
+    results = scorer.explain(LABELLED)
+    frame = pd.DataFrame(
+        {
+            "score": [r.score for r in results],
+            "sector_class": [r.sector_class for r in results],
+            "pct": [r.peer_percentile for r in results],
+            "pct_in_class": [r.peer_percentile_in_class for r in results],
+        }
+    )
+    frame.attrs["results"] = results
+    return frame
+
+
+@pytest.fixture(scope="module")
+def examples(scorer: Scorer) -> list[ScoreResult]:
+    return scorer.explain(EXAMPLES)
+
+
+def _all(examples: list[ScoreResult], reference: pd.DataFrame) -> list[ScoreResult]:
+    return [*examples, *reference.attrs["results"]]
+
+
+# --- peer deciles --------------------------------------------------------------------------
+
+
+def test_reference_is_the_labelled_firms_scored_by_the_same_scorer(
+    scorer: Scorer, reference: pd.DataFrame
+) -> None:
+    frame = scorer.score_frame(pd.read_csv(LABELLED), errors="flag")
+    scores = frame["score"].dropna().to_numpy()
+    assert len(scores) == len(reference) > 100
+    np.testing.assert_array_equal(np.sort(scores), np.sort(reference["score"].to_numpy()))
+
+
+def _check_deciles(deciles: list[float], scores: np.ndarray) -> None:
+    assert len(deciles) == 11
+    assert deciles == sorted(deciles)
+    assert deciles[0] == scores.min()
+    assert deciles[-1] == scores.max()
+    assert set(deciles) <= set(scores.tolist())  # each is a score some reference firm has
+
+
+def test_deciles_are_sorted_and_span_the_reference(
+    examples: list[ScoreResult], reference: pd.DataFrame
+) -> None:
+    scores = reference["score"].to_numpy()
+    for r in examples:
+        _check_deciles(r.peer_deciles, scores)
+        assert r.peer_count == len(scores)
+        in_class = reference.loc[reference["sector_class"] == r.sector_class, "score"].to_numpy()
+        assert r.peer_count_in_class == len(in_class)
+        if len(in_class):
+            _check_deciles(r.peer_deciles_in_class, in_class)
+        else:
+            assert r.peer_deciles_in_class == []
+    # the examples include firms of more than one class, so the class deciles differ
+    assert len({tuple(r.peer_deciles_in_class) for r in examples}) > 1
+
+
+def _check_consistent(score: float, pct: float | None, deciles: list[float]) -> None:
+    assert pct is not None
+    for k, d in enumerate(deciles):
+        if score > d:
+            assert pct >= 10 * k, (score, pct, k, deciles)
+        if score < d:
+            assert pct <= 10 * k, (score, pct, k, deciles)
+
+
+def test_percentile_agrees_with_the_deciles(
+    examples: list[ScoreResult], reference: pd.DataFrame
+) -> None:
+    results = _all(examples, reference)
+    for r in results:
+        _check_consistent(r.score, r.peer_percentile, r.peer_deciles)
+        _check_consistent(r.score, r.peer_percentile_in_class, r.peer_deciles_in_class)
+    # the check has teeth: some firms sit above the 90th-percentile score, some below the 10th
+    assert any(r.score > r.peer_deciles[9] for r in results)
+    assert any(r.score < r.peer_deciles[1] for r in results)
+    top = max(results, key=lambda r: r.score)
+    assert top.peer_percentile >= 90
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 15, 19, 23, 40, 101])
+def test_peers_deciles_agree_with_percentiles_for_any_size(n: int) -> None:
+    rng = np.random.default_rng(n)
+    scores = np.round(rng.uniform(0, 100, n), 0)  # rounded, so there are ties
+    classes = rng.integers(0, 2, n)
+    peers = Peers("test", scores, classes)
+    deciles, within, count, count_in = peers.distribution(int(classes[0]))
+    assert count == n and count_in == int((classes == classes[0]).sum())
+    _check_deciles(deciles, scores)
+    _check_deciles(within, scores[classes == classes[0]])
+    np.testing.assert_array_equal(deciles, np.percentile(scores, np.arange(0, 101, 10), method="inverted_cdf"))
+    for probe in np.concatenate([scores, scores + 0.5, scores - 0.5, [-1.0, 101.0]]):
+        overall, in_class = peers.percentile(float(probe), int(classes[0]))
+        _check_consistent(float(probe), overall, deciles)
+        _check_consistent(float(probe), in_class, within)
+
+
+def test_a_class_without_peers_has_no_deciles(scorer: Scorer) -> None:
+    labelled = pd.read_csv(LABELLED)
+    hard_tech = labelled[labelled["sector"].isin(["semiconductors", "semiconductor_equipment"])]
+    s = Scorer(as_of=AS_OF, reference=hard_tech)
+    result = s.score({"name": "Example Shop", "sector": "e_commerce", "listing_venue": "us"})
+    assert result.sector_class == "soft_tech"
+    assert result.peer_deciles_in_class == []
+    assert result.peer_count_in_class == 0
+    assert result.peer_percentile_in_class is None
+    assert len(result.peer_deciles) == 11 and result.peer_count == len(hard_tech)
+    html = render(result, "html")
+    assert html.count('class="peer-dist"') == 1  # only the overall distribution is drawn
+    assert "no peers to compare with" in html
+    md = render(result, "md")
+    assert "| 50th (median) |" in md and "| n/a |" in md
+
+
+# --- severity on rules ---------------------------------------------------------------------
+
+
+def test_severity_is_set_for_risk_rules_only(examples: list[ScoreResult]) -> None:
+    specs = {r.id: r.spec for r in RuleSet.load(bundled("rules")).rules}
+    for result in examples:
+        kinds = {o.kind for o in result.rules}
+        assert kinds == {"favour", "risk"}
+        for o in result.rules:
+            if o.kind == "risk":
+                assert o.severity in ("low", "medium", "high")
+                assert o.severity == specs[o.id].severity
+            else:
+                assert o.severity is None
+        fired = {f.id: f.severity for f in result.risk_flags}
+        assert fired == {o.id: o.severity for o in result.rules if o.kind == "risk" and o.state == "fired"}
+
+
+def test_report_shows_the_severity_of_risk_rules_that_did_not_fire(
+    examples: list[ScoreResult],
+) -> None:
+    result = next(r for r in examples if any(o.kind == "risk" and o.state != "fired" for o in r.rules))
+    html = render(result, "html")
+    md = render(result, "md")
+    for o in result.rules:
+        if o.kind == "risk" and o.state != "fired":
+            row = re.search(rf'<tr id="rule-{re.escape(o.id)}">.*?</tr>', html, re.S)
+            assert row is not None
+            assert f'<span class="sev sev-{o.severity}"' in row.group(0)
+            assert f"| risk ({o.severity} severity) | {o.state} |" in md
+
+
+# --- model-input details -------------------------------------------------------------------
+
+
+def test_coefficient_times_deviation_is_the_contribution(
+    examples: list[ScoreResult], reference: pd.DataFrame
+) -> None:
+    inputs = {f"model:{s.id}": s for s in RuleSet.load(bundled("rules")).inputs.inputs}
+    coefficients: dict[str, float] = {}
+    known_seen = unknown_seen = 0
+    for r in _all(examples, reference):
+        total = r.baseline + math.fsum(c.value for c in r.contributions)
+        assert abs(total - r.log_odds) < 1e-9
+        for c in r.contributions:
+            if c.source == "rule":
+                assert (c.coefficient, c.reference_value, c.known, c.model_input) == (None,) * 4
+                continue
+            assert c.coefficient is not None and c.reference_value is not None
+            assert c.transform == inputs[c.id].transform
+            assert coefficients.setdefault(c.id, c.coefficient) == c.coefficient
+            assert c.known == (inputs[c.id].column not in r.unknown_inputs)
+            if c.known:
+                known_seen += 1
+                assert c.model_input is not None
+                assert abs(c.coefficient * (c.model_input - c.reference_value) - c.value) <= 1e-12
+            else:
+                unknown_seen += 1
+                assert c.model_input is None
+                assert c.value == 0.0
+    assert known_seen and unknown_seen
+
+
+def test_model_drivers_show_the_arithmetic_in_words(examples: list[ScoreResult]) -> None:
+    result = examples[0]
+    md = render(result, "md")
+    html = render(result, "html")
+    for c in result.contributions:
+        if c.source != "model":
+            continue
+        if c.known:
+            assert " typical × " in md
+            x = c.model_input
+            tail = f" × {c.coefficient:.3g} = {c.value:+.2f}".replace("+-", "-")
+            assert tail.replace("-0.00", "+0.00") in md or abs(c.value) < 0.005
+            if c.transform == "indicator":
+                assert f"{'yes' if x == 1 else 'no'} ({x:g}) vs {c.reference_value:.3g} typical" in md
+        else:
+            assert f"unknown, so taken as the typical {c.reference_value:.3g}" in md
+    assert "Value vs typical × coefficient" in html
+
+
+def test_json_carries_the_new_fields(examples: list[ScoreResult]) -> None:
+    data = json.loads(examples[0].to_json())
+    assert len(data["peer_deciles"]) == 11
+    assert {"coefficient", "reference_value", "known", "model_input", "transform"} <= set(
+        data["contributions"][0]
+    )
+    assert "severity" in data["rules"][0]
+    assert ScoreResult.model_validate(data) == examples[0]
+
+
+# --- the chart -----------------------------------------------------------------------------
+
+
+def _xs(svg: str, cls: str) -> list[float]:
+    return [float(x) for x in re.findall(rf'class="{cls}" x1="([-0-9.]+)"', svg)]
+
+
+def test_html_report_draws_the_distribution(examples: list[ScoreResult]) -> None:
+    for result in examples[:4]:
+        html = render(result, "html")
+        svg = re.search(r'<svg class="chart peers".*?</svg>', html, re.S)
+        assert svg is not None, "the peer section has no distribution chart"
+        svg = svg.group(0)
+        assert "<script" not in svg
+        assert svg.count('class="peer-dist"') == 2  # overall and in class
+        assert len(re.findall(r'<rect class="peer-box peer-box-\d"', svg)) == 8
+        ticks = _xs(svg, "peer-decile")
+        assert len(ticks) == 22
+        marker = _xs(svg, "peer-marker")
+        assert len(marker) == 1
+        # the marker sits on the same side of every decile tick as the score of that decile
+        for deciles, row_ticks in ((result.peer_deciles, ticks[:11]),
+                                   (result.peer_deciles_in_class, ticks[11:])):  # fmt: skip
+            assert row_ticks == sorted(row_ticks)
+            for d, x in zip(deciles, row_ticks, strict=True):
+                if result.score > d:
+                    assert marker[0] >= x
+                elif result.score < d:
+                    assert marker[0] <= x
+        chart = peer_chart_data(result)
+        assert all(chart["x0"] <= x <= chart["x1"] for x in ticks + marker)
+        for row in chart["rows"]:
+            assert f"{row['label']}</td>" in html
+
+
+def test_markdown_gives_the_deciles_and_the_percentile(examples: list[ScoreResult]) -> None:
+    result = examples[0]
+    md = render(result, "md")
+    names = ["0th (lowest)", *[f"{10 * k}th" for k in range(1, 5)], "50th (median)",
+             *[f"{10 * k}th" for k in range(6, 10)], "100th (highest)"]  # fmt: skip
+    rows = re.findall(r"^\| (\d+th(?: \(\w+\))?) \| ([^|]+) \| ([^|]+) \|$", md, re.M)
+    assert [r[0] for r in rows] == names
+    assert f"| All firms | {result.peer_count} | {round(result.peer_percentile)}th percentile |" in md
