@@ -48,10 +48,10 @@ from ._rules import (
     INPUTS_FILE,
     TAXONOMY_FILE,
     RuleSet,
-    Taxonomy,
     _check_evidence,
     _check_inputs,
     _validated,
+    taxonomy_problems,
 )
 from ._rules_schema import (
     Evidence,
@@ -190,41 +190,8 @@ def _load_taxonomy(
     for sc in spec.sector_classes:
         _evidence(sc.evidence, seeds, path, None, problems)
     _evidence(spec.talent_clusters.evidence, seeds, path, None, problems)
-    before = len(problems)
-    problems.extend(_taxonomy_problems(spec, path))
-    if len(problems) == before:
-        try:  # the loader's own check, in case it knows more than the list above
-            Taxonomy.from_spec(spec, path)
-        except RulesError as exc:
-            problems.append(exc)
+    problems.extend(taxonomy_problems(spec, path))
     return spec
-
-
-def _taxonomy_problems(spec: TaxonomyFile, path: Path) -> Iterator[RulesError]:
-    """What :meth:`Taxonomy.from_spec` checks, every instance rather than the first."""
-    import difflib
-
-    class_of: dict[str, str] = {}
-    for sc in spec.sector_classes:
-        for sector in sc.sectors:
-            if sector not in SECTORS:
-                close = difflib.get_close_matches(sector, SECTORS, n=1)
-                yield RulesError(
-                    path, f"class {sc.class_!r} lists unknown sector {sector!r}",
-                    suggestion=repr(close[0]) if close else None,
-                )  # fmt: skip
-            elif sector in class_of:
-                yield RulesError(path, f"sector {sector!r} is in two classes")
-            else:
-                class_of[sector] = sc.class_
-    missing = [s for s in SECTORS if s not in class_of]
-    if missing:
-        yield RulesError(path, f"sectors without a class: {', '.join(missing)}")
-    from ._columns import PROVINCES
-
-    for p in spec.talent_clusters.provinces:
-        if p not in PROVINCES:
-            yield RulesError(path, f"talent_clusters lists unknown province {p!r}")
 
 
 def _load_inputs(

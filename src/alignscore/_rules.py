@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,31 +113,43 @@ class Taxonomy:
 
     @classmethod
     def from_spec(cls, spec: TaxonomyFile, path: Path) -> Taxonomy:
+        for problem in taxonomy_problems(spec, path):
+            raise problem
         lut = np.full(len(SECTORS) + 1, -1, dtype=np.int16)
         for sc in spec.sector_classes:
             for sector in sc.sectors:
-                if sector not in SECTORS:
-                    import difflib
-
-                    close = difflib.get_close_matches(sector, SECTORS, n=1)
-                    raise RulesError(
-                        path, f"class {sc.class_!r} lists unknown sector {sector!r}",
-                        suggestion=repr(close[0]) if close else None,
-                    )  # fmt: skip
-                i = SECTORS.index(sector)
-                if lut[i] >= 0:
-                    raise RulesError(path, f"sector {sector!r} is in two classes")
-                lut[i] = SECTOR_CLASSES.index(sc.class_)
-        missing = [s for s, c in zip(SECTORS, lut, strict=False) if c < 0]
-        if missing:
-            raise RulesError(path, f"sectors without a class: {', '.join(missing)}")
+                lut[SECTORS.index(sector)] = SECTOR_CLASSES.index(sc.class_)
         clusters = np.zeros(len(PROVINCES) + 1)
         clusters[-1] = np.nan
         for p in spec.talent_clusters.provinces:
-            if p not in PROVINCES:
-                raise RulesError(path, f"talent_clusters lists unknown province {p!r}")
             clusters[PROVINCES.index(p)] = 1.0
         return cls(spec, lut, clusters)
+
+
+def taxonomy_problems(spec: TaxonomyFile, path: Path) -> Iterator[RulesError]:
+    """Every problem of a taxonomy: unknown or doubly classed sectors, sectors without a class,
+    unknown provinces (the loader raises the first; ``rules check`` lists them all)."""
+    import difflib
+
+    class_of: dict[str, str] = {}
+    for sc in spec.sector_classes:
+        for sector in sc.sectors:
+            if sector not in SECTORS:
+                close = difflib.get_close_matches(sector, SECTORS, n=1)
+                yield RulesError(
+                    path, f"class {sc.class_!r} lists unknown sector {sector!r}",
+                    suggestion=repr(close[0]) if close else None,
+                )  # fmt: skip
+            elif sector in class_of:
+                yield RulesError(path, f"sector {sector!r} is in two classes")
+            else:
+                class_of[sector] = sc.class_
+    missing = [s for s in SECTORS if s not in class_of]
+    if missing:
+        yield RulesError(path, f"sectors without a class: {', '.join(missing)}")
+    for p in spec.talent_clusters.provinces:
+        if p not in PROVINCES:
+            yield RulesError(path, f"talent_clusters lists unknown province {p!r}")
 
 
 class RuleSet:
