@@ -35,28 +35,25 @@ def scorer() -> Scorer:
 
 
 @pytest.fixture(scope="module")
-def reference(scorer: Scorer) -> pd.DataFrame:
-    """Every reference firm's score and sector class, from explaining the labelled firms."""
-    results = scorer.explain(LABELLED)
-    frame = pd.DataFrame(
+def reference_results(scorer: Scorer) -> list[ScoreResult]:
+    """The labelled firms (the reference universe itself), explained."""
+    return scorer.explain(LABELLED)
+
+
+@pytest.fixture(scope="module")
+def reference(reference_results: list[ScoreResult]) -> pd.DataFrame:
+    """Every reference firm's score and sector class."""
+    return pd.DataFrame(
         {
-            "score": [r.score for r in results],
-            "sector_class": [r.sector_class for r in results],
-            "pct": [r.peer_percentile for r in results],
-            "pct_in_class": [r.peer_percentile_in_class for r in results],
+            "score": [r.score for r in reference_results],
+            "sector_class": [r.sector_class for r in reference_results],
         }
     )
-    frame.attrs["results"] = results
-    return frame
 
 
 @pytest.fixture(scope="module")
 def examples(scorer: Scorer) -> list[ScoreResult]:
     return scorer.explain(EXAMPLES)
-
-
-def _all(examples: list[ScoreResult], reference: pd.DataFrame) -> list[ScoreResult]:
-    return [*examples, *reference.attrs["results"]]
 
 
 # --- peer deciles --------------------------------------------------------------------------
@@ -106,9 +103,9 @@ def _check_consistent(score: float, pct: float | None, deciles: list[float]) -> 
 
 
 def test_percentile_agrees_with_the_deciles(
-    examples: list[ScoreResult], reference: pd.DataFrame
+    examples: list[ScoreResult], reference_results: list[ScoreResult]
 ) -> None:
-    results = _all(examples, reference)
+    results = [*examples, *reference_results]
     for r in results:
         _check_consistent(r.score, r.peer_percentile, r.peer_deciles)
         _check_consistent(r.score, r.peer_percentile_in_class, r.peer_deciles_in_class)
@@ -126,10 +123,13 @@ def test_peers_deciles_agree_with_percentiles_for_any_size(n: int) -> None:
     classes = rng.integers(0, 2, n)
     peers = Peers("test", scores, classes)
     deciles, within, count, count_in = peers.distribution(int(classes[0]))
-    assert count == n and count_in == int((classes == classes[0]).sum())
+    assert count == n
+    assert count_in == int((classes == classes[0]).sum())
     _check_deciles(deciles, scores)
     _check_deciles(within, scores[classes == classes[0]])
-    np.testing.assert_array_equal(deciles, np.percentile(scores, np.arange(0, 101, 10), method="inverted_cdf"))
+    np.testing.assert_array_equal(
+        deciles, np.percentile(scores, np.arange(0, 101, 10), method="inverted_cdf")
+    )
     for probe in np.concatenate([scores, scores + 0.5, scores - 0.5, [-1.0, 101.0]]):
         overall, in_class = peers.percentile(float(probe), int(classes[0]))
         _check_consistent(float(probe), overall, deciles)
@@ -145,12 +145,14 @@ def test_a_class_without_peers_has_no_deciles(scorer: Scorer) -> None:
     assert result.peer_deciles_in_class == []
     assert result.peer_count_in_class == 0
     assert result.peer_percentile_in_class is None
-    assert len(result.peer_deciles) == 11 and result.peer_count == len(hard_tech)
+    assert len(result.peer_deciles) == 11
+    assert result.peer_count == len(hard_tech)
     html = render(result, "html")
     assert html.count('class="peer-dist"') == 1  # only the overall distribution is drawn
     assert "no peers to compare with" in html
     md = render(result, "md")
-    assert "| 50th (median) |" in md and "| n/a |" in md
+    assert "| 50th (median) |" in md
+    assert "| n/a |" in md
 
 
 # --- severity on rules ---------------------------------------------------------------------
@@ -168,13 +170,17 @@ def test_severity_is_set_for_risk_rules_only(examples: list[ScoreResult]) -> Non
             else:
                 assert o.severity is None
         fired = {f.id: f.severity for f in result.risk_flags}
-        assert fired == {o.id: o.severity for o in result.rules if o.kind == "risk" and o.state == "fired"}
+        assert fired == {
+            o.id: o.severity for o in result.rules if o.kind == "risk" and o.state == "fired"
+        }
 
 
 def test_report_shows_the_severity_of_risk_rules_that_did_not_fire(
     examples: list[ScoreResult],
 ) -> None:
-    result = next(r for r in examples if any(o.kind == "risk" and o.state != "fired" for o in r.rules))
+    result = next(
+        r for r in examples if any(o.kind == "risk" and o.state != "fired" for o in r.rules)
+    )
     html = render(result, "html")
     md = render(result, "md")
     for o in result.rules:
@@ -189,19 +195,20 @@ def test_report_shows_the_severity_of_risk_rules_that_did_not_fire(
 
 
 def test_coefficient_times_deviation_is_the_contribution(
-    examples: list[ScoreResult], reference: pd.DataFrame
+    examples: list[ScoreResult], reference_results: list[ScoreResult]
 ) -> None:
     inputs = {f"model:{s.id}": s for s in RuleSet.load(bundled("rules")).inputs.inputs}
     coefficients: dict[str, float] = {}
     known_seen = unknown_seen = 0
-    for r in _all(examples, reference):
+    for r in [*examples, *reference_results]:
         total = r.baseline + math.fsum(c.value for c in r.contributions)
         assert abs(total - r.log_odds) < 1e-9
         for c in r.contributions:
             if c.source == "rule":
                 assert (c.coefficient, c.reference_value, c.known, c.model_input) == (None,) * 4
                 continue
-            assert c.coefficient is not None and c.reference_value is not None
+            assert c.coefficient is not None
+            assert c.reference_value is not None
             assert c.transform == inputs[c.id].transform
             assert coefficients.setdefault(c.id, c.coefficient) == c.coefficient
             assert c.known == (inputs[c.id].column not in r.unknown_inputs)
@@ -213,7 +220,8 @@ def test_coefficient_times_deviation_is_the_contribution(
                 unknown_seen += 1
                 assert c.model_input is None
                 assert c.value == 0.0
-    assert known_seen and unknown_seen
+    assert known_seen
+    assert unknown_seen
 
 
 def test_model_drivers_show_the_arithmetic_in_words(examples: list[ScoreResult]) -> None:
@@ -229,7 +237,9 @@ def test_model_drivers_show_the_arithmetic_in_words(examples: list[ScoreResult])
             tail = f" × {c.coefficient:.3g} = {c.value:+.2f}".replace("+-", "-")
             assert tail.replace("-0.00", "+0.00") in md or abs(c.value) < 0.005
             if c.transform == "indicator":
-                assert f"{'yes' if x == 1 else 'no'} ({x:g}) vs {c.reference_value:.3g} typical" in md
+                assert (
+                    f"{'yes' if x == 1 else 'no'} ({x:g}) vs {c.reference_value:.3g} typical" in md
+                )
         else:
             assert f"unknown, so taken as the typical {c.reference_value:.3g}" in md
     assert "Value vs typical × coefficient" in html
@@ -287,4 +297,6 @@ def test_markdown_gives_the_deciles_and_the_percentile(examples: list[ScoreResul
              *[f"{10 * k}th" for k in range(6, 10)], "100th (highest)"]  # fmt: skip
     rows = re.findall(r"^\| (\d+th(?: \(\w+\))?) \| ([^|]+) \| ([^|]+) \|$", md, re.M)
     assert [r[0] for r in rows] == names
-    assert f"| All firms | {result.peer_count} | {round(result.peer_percentile)}th percentile |" in md
+    assert (
+        f"| All firms | {result.peer_count} | {round(result.peer_percentile)}th percentile |" in md
+    )

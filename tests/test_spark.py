@@ -22,8 +22,10 @@ _WHY = "the Spark recipe test needs pyspark (pip install 'alignscore[spark]') an
 
 if os.environ.get("CI"):
     # In CI the extra is installed: a missing pyspark or java is a broken setup, not a skip.
-    import pyspark  # noqa: F401
-
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        pytest.fail(f"CI is set but pyspark does not import ({exc}): {_WHY}", pytrace=False)
     if shutil.which("java") is None:
         pytest.fail(f"CI is set but no `java` is on PATH: {_WHY}", pytrace=False)
 else:
@@ -87,13 +89,13 @@ def firms_csv(firms: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> 
     "ignore:The copy keyword is deprecated and will be removed:pandas.errors.Pandas4Warning"
 )
 def test_spark_recipe_equals_single_machine(spark, firms, firms_csv):
-    # The recipe from alignscore/dask.py's docstring, as written there (path and date aside).
-    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
-
     # Not part of the recipe: small input splits and Arrow batches, so that the 2,000 rows arrive
     # in several partitions of several pandas batches each.
     spark.conf.set("spark.sql.files.maxPartitionBytes", str(64 * 1024))
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "300")
+
+    # The recipe from alignscore/dask.py's docstring, as written there (path and date aside).
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     scorer = Scorer(as_of=AS_OF)
     df = spark.read.csv(str(firms_csv), header=True)  # every column a string

@@ -32,6 +32,7 @@ __all__ = [
     "render_card",
     "render_index",
     "report_context",
+    "score_text",
     "waterfall_data",
 ]
 
@@ -419,7 +420,7 @@ def score_text(score: float) -> str:
     """A score with enough decimals to tell it from its neighbours near 0 and 100.
 
     >>> score_text(42.04), score_text(99.9921), score_text(0.1693), score_text(99.99999999)
-    ('42.0', '99.992', '0.17', '≈100')
+    ('42.0', '99.9921', '0.17', '≈100')
     """
     gap = min(score, 100.0 - score)
     if gap >= 1.0:
@@ -525,7 +526,7 @@ def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
     ticks = [
         {"x": t["x"], "label": t["label"]}
         for t in _score_ticks(lo, hi, lambda v: round(x0 + (v - lo) / (hi - lo) * (x1 - x0), 2),
-                              min_gap=30.0, candidates=_PEER_TICKS)
+                              min_gap=50.0, candidates=_PEER_TICKS)
     ]  # fmt: skip
     bands = []
     for k, (name, low, high) in enumerate(BANDS):
