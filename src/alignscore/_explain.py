@@ -12,7 +12,7 @@ import numpy as np
 
 from ._columns import PROFILE_COLUMNS, Kind, column
 from ._engine import BAND_NAMES, Engine, ScoreArrays, band_index
-from ._profiles import Profiles
+from ._profiles import Profiles, python_value
 from ._result import BANDS as BANDS_TABLE
 from ._result import (
     Contribution,
@@ -89,22 +89,8 @@ def _evidence(items) -> list[EvidenceQuote]:
 
 
 def _profile_value(profiles: Profiles, name: str, i: int) -> str | float | bool | int | None:
-    col = column(name)
-    v = profiles.values[name]
-    if col.kind is Kind.TEXT:
-        return v[i].as_py()
-    if col.kind is Kind.CATEGORY:
-        return col.vocabulary[v[i]] if v[i] >= 0 else None
-    if col.kind is Kind.DATE:
-        return None if np.isnat(v[i]) else str(v[i])
-    x = float(v[i])
-    if np.isnan(x):
-        return None
-    if col.kind is Kind.BOOLEAN:
-        return bool(x)
-    if col.kind is Kind.INTEGER:
-        return int(x)
-    return x
+    value = python_value(column(name), profiles.values[name], i)
+    return value.isoformat() if isinstance(value, dt.date) else value  # type: ignore[return-value]
 
 
 def _shown(value: object) -> str:

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
 from ._columns import CONTEXT_COLUMNS, PROFILE_COLUMNS, Column, Kind
-from ._profiles import parse_table
+from ._profiles import parse_table, python_value
 
 __all__ = ["FirmProfile"]
 
@@ -78,30 +78,12 @@ class _ProfileBase(BaseModel):
         out: dict[str, Any] = {}
         for col in _FIELDS:
             if col.name in data:
-                out[col.name] = _value(col, profiles.values[col.name])
+                out[col.name] = python_value(col, profiles.values[col.name], 0)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """The profile as a plain dict (unknown fields are ``None``)."""
         return self.model_dump()
-
-
-def _value(col: Column, values: Any) -> Any:
-    if col.kind is Kind.TEXT:
-        return values[0].as_py()
-    if col.kind is Kind.CATEGORY:
-        code = int(values[0])
-        return None if code < 0 else col.vocabulary[code]
-    if col.kind is Kind.DATE:
-        return None if np.isnat(values[0]) else values[0].astype(dt.date)
-    number = float(values[0])
-    if np.isnan(number):
-        return None
-    if col.kind is Kind.BOOLEAN:
-        return bool(number)
-    if col.kind is Kind.INTEGER:
-        return int(number)
-    return number
 
 
 FirmProfile = create_model(  # type: ignore[call-overload]

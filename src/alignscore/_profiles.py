@@ -7,6 +7,7 @@ so that extra columns go through untouched and rejected rows can be written back
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 from collections import Counter
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from ._columns import COLUMNS, LABEL_COLUMNS, PROFILE_COLUMNS, Column, Kind
 from ._parse import ParsedColumn, parse_array
 from .exceptions import InputError, Problem
 
-__all__ = ["Profiles", "parse_table", "unknown_values"]
+__all__ = ["Profiles", "parse_table", "python_value", "unknown_values"]
 
 _CONTRACT_NAMES = {c.name for c in COLUMNS}
 
@@ -146,6 +147,25 @@ def typed_series(col: Column, values: np.ndarray | pa.Array) -> pd.api.extension
     if col.kind is Kind.DATE:
         return pd.array(values.astype("datetime64[s]"))
     return pd.array(values, dtype="Float64")
+
+
+def python_value(col: Column, values: np.ndarray | pa.Array, i: int) -> object:
+    """Row ``i`` of one column's engine values as a plain Python value (``None`` if unknown)."""
+    if col.kind is Kind.TEXT:
+        return values[i].as_py()
+    if col.kind is Kind.CATEGORY:
+        code = int(values[i])
+        return None if code < 0 else col.vocabulary[code]
+    if col.kind is Kind.DATE:
+        return None if np.isnat(values[i]) else values[i].astype(_dt.date)
+    number = float(values[i])
+    if np.isnan(number):
+        return None
+    if col.kind is Kind.BOOLEAN:
+        return bool(number)
+    if col.kind is Kind.INTEGER:
+        return int(number)
+    return number
 
 
 def _column(name: str) -> Column:
