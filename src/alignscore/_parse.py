@@ -130,31 +130,37 @@ def _map_dictionary(arr: pa.Array, lookup) -> tuple[np.ndarray, np.ndarray, list
 # --- text ----------------------------------------------------------------------------------
 
 
+def _blank_mask(arr: pa.Array) -> pa.Array:
+    """True where a text cell is null, empty or only whitespace (one cheap pass each)."""
+    empty = pc.equal(pc.binary_length(arr), 0)
+    return pc.fill_null(pc.or_(empty, pc.utf8_is_space(arr)), True)
+
+
 def _parse_text(col: Column, arr: pa.Array) -> ParsedColumn:
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     if not _is_text(arr.type):
         arr = pc.cast(arr, pa.string())
     n = len(arr)
-    if not col.required:  # a blank optional text cell is unknown
-        blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
-        arr = pc.if_else(blank, pa.scalar(None, arr.type), arr)
     bad = _no_bad(n)
     expected: dict[str, str] = {}
+    blank = _blank_mask(arr)
     if col.required:
-        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True)
         bad |= blank.to_numpy(zero_copy_only=False)
-    if n and pc.any(pc.fill_null(pc.match_substring(arr, "\x00"), False)).as_py():
-        nul = pc.fill_null(pc.match_substring(arr, "\x00"), False).to_numpy(zero_copy_only=False)
-        bad |= nul
-        for text in pc.filter(arr, pa.array(nul)).to_pylist():
+    elif blank.true_count:  # a blank optional text cell is unknown
+        arr = pc.if_else(blank, pa.scalar(None, arr.type), arr)
+    nul = pc.fill_null(pc.match_substring(arr, "\x00"), False)
+    if nul.true_count:
+        bad |= nul.to_numpy(zero_copy_only=False)
+        for text in pc.filter(arr, nul).to_pylist():
             expected[text] = "text without NUL (\\x00) characters"
-    lengths = pc.fill_null(pc.utf8_length(arr), 0).to_numpy(zero_copy_only=False)
-    if n and lengths.max() > MAX_TEXT_LENGTH:
-        long = lengths > MAX_TEXT_LENGTH
-        bad |= long
-        for text in pc.filter(arr, pa.array(long)).to_pylist():
-            expected[text] = f"text of at most {MAX_TEXT_LENGTH} characters (got {len(text):,})"
+    # bytes bound characters from above: count characters only if some cell could be too long
+    if n and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_TEXT_LENGTH:
+        long = pc.fill_null(pc.greater(pc.utf8_length(arr), MAX_TEXT_LENGTH), False)
+        if long.true_count:
+            bad |= long.to_numpy(zero_copy_only=False)
+            for text in pc.filter(arr, long).to_pylist():
+                expected[text] = f"text of at most {MAX_TEXT_LENGTH} characters (got {len(text):,})"
     return ParsedColumn(arr, bad, expected)
 
 
