@@ -124,9 +124,9 @@ class Engine:
             np.array([j for j in np.argsort(-scale, kind="stable") if scale[j] > 0], dtype=np.int64),
             np.array([j for j in np.argsort(scale, kind="stable") if scale[j] < 0], dtype=np.int64),
         )
-        # the words of the reason codes; the last entry (no driver) is empty
-        self._up_words = pa.array([f"{c}+" for c in self.contribution_ids] + [""], pa.string())
-        self._down_words = pa.array([f"{c}-" for c in self.contribution_ids] + [""], pa.string())
+        # the words of the reason codes; the last entry (no driver) is null
+        self._up_words = pa.array([f"{c}+" for c in self.contribution_ids] + [None], pa.string())
+        self._down_words = pa.array([f"{c}-" for c in self.contribution_ids] + [None], pa.string())
         self._input_ids = len(self.rule_scale) + np.arange(len(self.beta), dtype=np.int64)
 
     # --- the vectorised path ---------------------------------------------------------------
@@ -200,13 +200,13 @@ class Engine:
             rest = rest // (none + 1)
             words = self._up_words if slot < TOP_REASONS else self._down_words
             slots.append(words.take(pa.array(pick)))
-        return _join(list(reversed(slots)))
+        return _join(list(reversed(slots)), len(keys))
 
     def _risks(self, risk_states: np.ndarray) -> pa.DictionaryArray:
         pattern, patterns = _patterns((risk_states == FIRED).astype(np.uint8), [1] * len(risk_states))
         ids = [self.ruleset.rules[i].id for i in self.risk_idx]
         parts = [
-            pa.array(np.where(patterns[:, j] == 1, ids[j], ""), type=pa.string())
+            pa.array(np.where(patterns[:, j] == 1, ids[j], None), type=pa.string())
             for j in range(len(ids))
         ]
         return _text(pattern, _join(parts, patterns.shape[0]))
@@ -244,14 +244,17 @@ def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.nda
     return codes, digits[:, first].T
 
 
-def _join(parts: list[pa.Array], n: int | None = None) -> pa.Array:
-    """Join text columns element-wise with ``;``, leaving out the empty ones."""
+def _join(parts: list[pa.Array], n: int) -> pa.Array:
+    """Join text columns element-wise with ``;``, leaving out the nulls.
+
+    A leading column of empty strings keeps every row non-null: pyarrow 26 drops rows whose
+    inputs are all null when it skips nulls (so the output would be shorter than the input).
+    """
     if not parts:
-        return pa.array([""] * (n or 0), type=pa.string())
-    if len(parts) == 1:
-        return parts[0]
-    joined = pc.binary_join_element_wise(*parts, ";")
-    return pc.utf8_trim(pc.replace_substring_regex(joined, ";;+", ";"), ";")
+        return pa.array([""] * n, type=pa.string())
+    lead = pa.array([""] * n, type=pa.string())
+    joined = pc.binary_join_element_wise(lead, *parts, ";", null_handling="skip")
+    return pc.utf8_ltrim(joined, ";")
 
 
 def _text(codes: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:

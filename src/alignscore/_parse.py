@@ -232,7 +232,9 @@ def _parse_number(col: Column, arr: pa.Array) -> ParsedColumn:
         t = arr.type
     expected: dict[str, str] = {}
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        if not values.flags.writeable:  # a zero-copy view of Arrow memory
+            values = values.copy()
         bad = np.isinf(values)
     elif pa.types.is_boolean(t):
         bad = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False))
