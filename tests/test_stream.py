@@ -78,7 +78,7 @@ def test_small_chunks_equal_score_frame(scorer: Scorer, firms, pq_source, tmp_pa
     counting = _Counting(scorer.result_columns)
     monkeypatch.setattr(scorer, "result_columns", counting)
     summary = score_file(scorer, pq_source, out, chunk_rows=7)
-    assert counting.sizes == [7] * 8 + [4]
+    assert sorted(counting.sizes) == [4] + [7] * 8  # batches may be scored on two threads
     assert (summary.rows, summary.scored, summary.rejected) == (60, 60, 0)
     got = pq.read_table(out).to_pandas()
     want = scorer.score_frame(firms)
@@ -126,7 +126,7 @@ def test_interrupt_leaves_old_output_and_no_partial(
     monkeypatch.setattr(scorer, "result_columns", boom)
     with pytest.raises(KeyboardInterrupt):
         score_file(scorer, pq_source, out, chunk_rows=7)
-    assert boom.calls == 3
+    assert boom.calls >= 3  # the 3rd batch raised; batches read ahead may have started too
     assert out.read_bytes() == b"older output\n"
     assert _leftovers(tmp_path) == []
     gc.collect()  # a writer left open would complain now, in this test, not in a later one

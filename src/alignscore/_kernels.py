@@ -4,14 +4,14 @@ inputs gives its log-odds, its coverage and its strongest drivers.
 The rules themselves are evaluated with whole-array numpy (``_conditions.py``); what follows
 them (summing contributions, and ranking them to find each firm's top three favourable and
 unfavourable drivers) is a per-row walk that numpy can only do in many passes. Rows are
-handled in blocks, in parallel across cores; within a block the rules are the outer loop, so
-each rule's states are read in order.
+handled in blocks; within a block the rules are the outer loop, so each rule's states are read
+in order. The kernel releases the GIL, so batches can be scored on several threads at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["BLOCK", "score_rows"]
 
@@ -33,7 +33,7 @@ def _insert(values: np.ndarray, ids: np.ndarray, r: int, v: float, c: int) -> No
     ids[r, s] = c
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def score_rows(
     states: np.ndarray,  # favour rules x rows, int8 (1 fired, 0 not, -1 not evaluable, -2 not in effect)
     scale: np.ndarray,  # favour rules: contribution when fired
@@ -61,7 +61,7 @@ def score_rows(
     for k in range(p):
         inputs_total += input_weight[k]
     n_blocks = (n + BLOCK - 1) // BLOCK
-    for b in prange(n_blocks):
+    for b in range(n_blocks):
         start = b * BLOCK
         stop = min(n, start + BLOCK)
         m = stop - start

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from ._profiles import Profiles, parse_table
 from .exceptions import InputError, Problem
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "iter_profiles", "source_name"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "Chunk", "iter_chunks", "iter_profiles", "ordered_map", "source_name"]
 
 DEFAULT_CHUNK_ROWS = 65_536  # rows per batch: cache-friendly, and bounds memory
 _BLOCK_SIZE = 4 << 20  # bytes per pyarrow read block: bounds read-ahead (memory), fits ordinary rows
@@ -52,15 +52,54 @@ def iter_profiles(
     Raises :class:`InputError` for a source that cannot be read at all (missing, a directory,
     empty, header only, undecodable header, duplicated or missing ``name`` column).
     """
+    for chunk in iter_chunks(source, encoding=encoding, adapter=adapter, chunk_rows=chunk_rows):
+        yield chunk.parse()
+
+
+class Chunk:
+    """Rows as read, not yet parsed (parsing can then happen on another thread)."""
+
+    def __init__(self, table: pa.Table, rows: np.ndarray, structural: list[Problem],
+                 source: str, adapter: Adapter | None) -> None:  # fmt: skip
+        self.table, self.rows, self.structural = table, rows, structural
+        self.source, self.adapter = source, adapter
+
+    def parse(self) -> Profiles:
+        table = self.adapter(self.table) if self.adapter is not None else self.table
+        return parse_table(table, self.source, self.rows, self.structural)
+
+
+def iter_chunks(
+    source: str | Path | pd.DataFrame,
+    *,
+    encoding: str = "utf-8",
+    adapter: Adapter | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Iterator[Chunk]:
+    """The rows of ``source`` in chunks, as read (see :func:`iter_profiles`)."""
     name = source_name(source)
     seen = 0
     for table, rows, structural in _iter_tables(source, encoding, chunk_rows):
-        if adapter is not None:
-            table = adapter(table)
         seen += table.num_rows + len(structural)
-        yield parse_table(table, name, rows, structural)
+        yield Chunk(table, rows, structural, name, adapter)
     if seen == 0:
         raise InputError(name, "has a header but no rows")
+
+
+def ordered_map(fn, items: Iterator, *, workers: int = 2, ahead: int = 0) -> Iterator:
+    """``map(fn, items)`` on a few threads, results in order, at most ``workers + ahead``
+    items in flight (numpy, Arrow and the scoring kernel release the GIL)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alignscore") as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers + ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _iter_tables(

@@ -21,7 +21,7 @@ from ._features import RULES_FEATURE
 from ._persist import load_parameters
 from ._profile import FirmProfile
 from ._profiles import Profiles
-from ._read import iter_profiles
+from ._read import Chunk, iter_chunks, iter_profiles, ordered_map
 from ._resources import bundled
 from ._result import ScoreResult
 from ._rules import RuleSet
@@ -177,7 +177,7 @@ class Scorer:
 
     # --- batches ---------------------------------------------------------------------------
 
-    def _batches(self, X: Any) -> Iterator[Profiles]:
+    def _chunks(self, X: Any) -> Iterator[Chunk]:
         if isinstance(X, FirmProfile):
             X = pd.DataFrame([X.to_dict()])
         elif isinstance(X, Mapping):
@@ -186,7 +186,11 @@ class Scorer:
             X = pd.DataFrame([p.to_dict() if isinstance(p, FirmProfile) else dict(p) for p in X])
         if not isinstance(X, pd.DataFrame | str | Path):
             raise InputError("<input>", f"expected a DataFrame, a dict or a FirmProfile, got {type(X).__name__}")
-        yield from iter_profiles(X)
+        yield from iter_chunks(X)
+
+    def _batches(self, X: Any) -> Iterator[Profiles]:
+        for chunk in self._chunks(X):
+            yield chunk.parse()
 
     def score_arrays(self, profiles: Profiles) -> ScoreArrays:
         """The vectorised scores of a parsed batch (rows must all be valid)."""
@@ -205,13 +209,18 @@ class Scorer:
         """
         if errors not in ("raise", "flag"):
             raise ValueError(f"The 'errors' parameter of score_frame must be 'raise' or 'flag'. Got {errors!r} instead.")
-        parts: dict[str, list] = {}
-        for batch in self._batches(X):
+        def work(chunk: Chunk) -> tuple[Profiles, dict[str, Any]]:
+            batch = chunk.parse()
             if errors == "raise":
                 raise_on_problems(batch)
+            good = batch.take(~batch.bad) if batch.bad.any() else batch
+            return batch, self.result_columns(good)
+
+        self._engine()  # load once, before the threads start
+        parts: dict[str, list] = {}
+        for batch, columns in ordered_map(work, self._chunks(X)):
             good_mask = ~batch.bad
-            good = batch.take(good_mask) if batch.bad.any() else batch
-            for name, values in self.result_columns(good).items():
+            for name, values in columns.items():
                 parts.setdefault(name, []).append(_expand(values, good_mask))
             if errors == "flag":
                 reasons = np.full(len(batch), "", dtype=object)

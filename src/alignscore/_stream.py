@@ -26,7 +26,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ._parse import FORMULA_START
-from ._read import DEFAULT_CHUNK_ROWS, iter_profiles
+from ._profiles import Profiles
+from ._read import DEFAULT_CHUNK_ROWS, Chunk, iter_chunks, ordered_map
 from ._scorer import Scorer
 from ._validate import MAX_SHOWN, adapter_for
 from ._write import atomic_path
@@ -197,18 +198,32 @@ def score_file(
     writer = _Writer(target, escape_formulas)
     reject_writer = _Writer(reject_path, escape_formulas) if reject_path else None
     summary = StreamSummary(output=str(target) if target else "-", rejects=str(reject_path) if reject_path else None)
-    batches = iter_profiles(source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows)
-    first = next(batches)  # reads the header: an unreadable file fails before anything is opened
+    chunks = iter_chunks(source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows)
+    first = next(chunks)  # reads the header: an unreadable file fails before anything is opened
+    scorer._engine()  # load rules and model once, before the worker threads start
     problems: list = []
     total_problems = 0
+    strict_failed = False
+
+    def work(chunk: Chunk) -> tuple[Profiles, pa.Table | None, frozenset[str]]:
+        """Parse and score one chunk (on a worker thread)."""
+        batch = chunk.parse()
+        if strict_failed or (reject_writer is None and (batch.bad.any() or batch.structural)):
+            return batch, None, frozenset()  # strict mode failed: only count the problems now
+        good = batch.take(~batch.bad) if batch.bad.any() else batch
+        if not len(good):
+            return batch, None, frozenset()
+        safe = _SAFE_RESULTS | {n for n, p in good.parsed.items() if p.formula_safe}
+        return batch, _result_table(good.raw, scorer.result_columns(good)), safe
+
     with contextlib.ExitStack() as stack:
         writer.open(stack.enter_context(_sink(target)))
         stack.callback(writer.close)  # before the sink closes, also when interrupted
         if reject_writer is not None:
             reject_writer.open(stack.enter_context(_sink(reject_path)))
             stack.callback(reject_writer.close)
-        strict_failed = False
-        for batch in _chain(first, batches):
+        batch = None
+        for batch, table, safe in ordered_map(work, _chain(first, chunks)):
             n_bad = int(batch.bad.sum()) + len(batch.structural)
             summary.rows += len(batch) + len(batch.structural)
             if n_bad and reject_writer is None:
@@ -218,11 +233,9 @@ def score_file(
                     problems.extend(batch.problems(MAX_SHOWN - len(problems)))
             if strict_failed:
                 continue
-            good = batch.take(~batch.bad) if batch.bad.any() else batch
-            if len(good):
-                safe = _SAFE_RESULTS | {n for n, p in good.parsed.items() if p.formula_safe}
-                writer.write(_result_table(good.raw, scorer.result_columns(good)), safe)
-            summary.scored += len(good)
+            if table is not None:
+                writer.write(table, safe)
+            summary.scored += len(batch) - int(batch.bad.sum())
             if n_bad and reject_writer is not None:
                 reject_writer.write(_rejects_table(batch))
                 summary.rejected += n_bad
