@@ -13,6 +13,7 @@ Evaluation is three-valued (Kleene logic): every node returns two boolean masks 
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,28 +77,34 @@ def _distinct(x: float, v: float) -> tuple[str, str]:
 # --- nodes ---------------------------------------------------------------------------------
 
 
-class Node:
+class Node(ABC):
     """A compiled condition."""
 
+    @abstractmethod
     def evaluate(self, values: Values) -> Masks:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def why_not(self, values: Values, i: int) -> list[str]:
         """Why the condition is not true for row ``i``: the failing parts, with margins."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def columns(self) -> set[str]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def thresholds(self, column: str) -> list[float]:
         """Values of ``column`` at which this condition can change (for levers)."""
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
+    @abstractmethod
     def leaves(self) -> list[LeafNode]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        ...
 
     def state_at(self, values: Values, i: int) -> int:
         t, f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
