@@ -47,6 +47,7 @@ from ._resources import bundled
 from ._rules import (
     INPUTS_FILE,
     TAXONOMY_FILE,
+    CompiledRule,
     RuleSet,
     _check_evidence,
     _check_inputs,
@@ -75,19 +76,6 @@ RESIDUAL_CLASS = "other"
 _NO_VALUE = frozenset({"is_true", "is_false", "is_unknown", "is_known"})
 
 
-@dataclasses.dataclass(frozen=True)
-class _Loaded:
-    """A rule that validated and compiled."""
-
-    spec: Rule
-    node: Node
-    path: Path
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-
 # --- check ---------------------------------------------------------------------------------
 
 
@@ -109,7 +97,7 @@ def check_rules(directory: Path | None = None, seeds: Path | None = None) -> lis
     taxonomy = _load_taxonomy(root / TAXONOMY_FILE, seeds_, problems)
     inputs = _load_inputs(root / INPUTS_FILE, seeds_, problems)
 
-    loaded: list[_Loaded] = []
+    loaded: list[CompiledRule] = []
     seen: dict[str, Path] = {}
     rule_files = [
         p for p in sorted(root.glob("*.yaml")) if p.name not in (TAXONOMY_FILE, INPUTS_FILE)
@@ -221,7 +209,7 @@ def _load_inputs(
 
 def _load_rule_file(
     path: Path, seeds: Seeds | None, seen: dict[str, Path], problems: list[RulesError]
-) -> list[_Loaded]:
+) -> list[CompiledRule]:
     data = _load(path, problems)
     if data is _FAILED:
         return []
@@ -235,7 +223,7 @@ def _load_rule_file(
         for item in items if isinstance(items, list) else []:
             with contextlib.suppress(ValidationError):  # already reported by _validate_all
                 rules.append(Rule.model_validate(item))
-    out: list[_Loaded] = []
+    out: list[CompiledRule] = []
     for rule in rules:
         duplicate = rule.id in seen
         if duplicate:
@@ -253,7 +241,7 @@ def _load_rule_file(
             node = None
         _evidence(rule.evidence, seeds, path, rule.id, problems)
         if node is not None and not duplicate:
-            out.append(_Loaded(rule, node, path))
+            out.append(CompiledRule(rule, node, str(path)))
     return out
 
 
@@ -424,11 +412,11 @@ def _contradictions(
             yield sectors + classes
 
 
-def _unreachable(rule: _Loaded, class_of_sector: dict[str, str] | None) -> Iterator[RulesError]:
+def _unreachable(rule: CompiledRule, class_of_sector: dict[str, str] | None) -> Iterator[RulesError]:
     spec = rule.spec
     if spec.effective_to is not None and spec.effective_to < EARLIEST:
         yield RulesError(
-            rule.path,
+            rule.file,
             f"unreachable: the effective window ended on {spec.effective_to.isoformat()}, "
             f"before {EARLIEST.isoformat()}",
             rule_id=spec.id,
@@ -437,7 +425,7 @@ def _unreachable(rule: _Loaded, class_of_sector: dict[str, str] | None) -> Itera
         for group in _contradictions(leaves, class_of_sector):
             parts = " and ".join(leaf.describe() for leaf in group)
             what = "the condition can never be true" if whole else "a branch can never be true"
-            yield RulesError(rule.path, f"unreachable: {what}: {parts}", rule_id=spec.id)
+            yield RulesError(rule.file, f"unreachable: {what}: {parts}", rule_id=spec.id)
 
 
 def _canonical(node: Node) -> str:
@@ -459,8 +447,8 @@ def _overlap(a: Rule, b: Rule) -> bool:
     return start <= end
 
 
-def _duplicate_conditions(loaded: list[_Loaded]) -> Iterator[RulesError]:
-    by_condition: dict[str, list[_Loaded]] = {}
+def _duplicate_conditions(loaded: list[CompiledRule]) -> Iterator[RulesError]:
+    by_condition: dict[str, list[CompiledRule]] = {}
     for rule in loaded:
         if rule.spec.kind != "favour":
             continue
@@ -470,18 +458,18 @@ def _duplicate_conditions(loaded: list[_Loaded]) -> Iterator[RulesError]:
                 continue
             same = ((rule.spec.weight or 0) > 0) == ((other.spec.weight or 0) > 0)
             if same:
-                problem = f"duplicate condition with rule {other.id!r} ({other.path.name})"
+                problem = f"duplicate condition with rule {other.id!r} ({Path(other.file).name})"
             else:
                 problem = (
-                    f"contradictory pair with rule {other.id!r} ({other.path.name}): "
+                    f"contradictory pair with rule {other.id!r} ({Path(other.file).name}): "
                     "the same condition with opposite weights"
                 )
-            yield RulesError(rule.path, problem, rule_id=rule.id)
+            yield RulesError(rule.file, problem, rule_id=rule.id)
         by_condition.setdefault(key, []).append(rule)
 
 
 def _unused_classes(
-    taxonomy: TaxonomyFile, inputs: ModelInputsFile | None, loaded: list[_Loaded], path: Path
+    taxonomy: TaxonomyFile, inputs: ModelInputsFile | None, loaded: list[CompiledRule], path: Path
 ) -> Iterator[RulesError]:
     used: set[str] = set()
     for rule in loaded:
