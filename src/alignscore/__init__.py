@@ -14,7 +14,7 @@ from ._lint import check_rules, rules_table
 from ._profile import FirmProfile
 from ._render import render
 from ._reports import write_reports, write_text
-from ._result import BANDS, ScoreResult
+from ._result import BAND_NAMES, BANDS, NOT_RATED, ScoreResult
 from ._rules import RuleSet
 from ._scorer import RESULT_COLUMNS, Scorer
 from ._stream import StreamSummary, score_file, unescape_formula
@@ -33,12 +33,11 @@ from .exceptions import (
     UnknownFirmError,
 )
 
-BAND_NAMES = tuple(b[0] for b in BANDS)
 
 #: Public names whose modules import scikit-learn (about a second): imported on first use, so
 #: that scoring (and the CLI) starts without it.
 _LAZY = {
-    "ConstrainedLogisticRegression": "._classifier",
+    "ScorecardClassifier": "._classifier",
     "evaluate_model": "._modelcard",
     "metrics_table": "._modelcard",
     "train_model": "._modelcard",
@@ -59,17 +58,18 @@ __all__ = [
     "BAND_NAMES",
     "RESULT_COLUMNS",
     "AlignScoreError",
-    "ConstrainedLogisticRegression",
     "FirmProfile",
     "InputError",
     "ModelError",
     "ModelIntegrityError",
+    "NOT_RATED",
     "OutputError",
     "ProfileValidationError",
     "RuleSet",
     "RulesChangedWarning",
     "RulesError",
     "ScoreResult",
+    "ScorecardClassifier",
     "Scorer",
     "StreamSummary",
     "UnknownFirmError",

@@ -22,10 +22,20 @@ import numpy as np
 
 from ._columns import COLUMNS, Kind
 from ._parse import category_key
-from ._rules_schema import AllOf, AnyOf, Leaf, NotOf
+from ._rules_schema import AllOf, AnyOf, Graded, Leaf, NotOf
 from .exceptions import RulesError
 
-__all__ = ["DERIVED", "ColumnType", "Node", "compile_condition", "rule_columns"]
+__all__ = [
+    "ABSENT",
+    "DERIVED",
+    "ColumnType",
+    "GradedNode",
+    "Node",
+    "absence_problems",
+    "compile_condition",
+    "compile_graded",
+    "rule_columns",
+]
 
 Masks = tuple[np.ndarray, np.ndarray]
 Values = Mapping[str, np.ndarray]
@@ -325,6 +335,136 @@ class NotNode(Node):
         return self.child.leaves()
 
 
+@dataclass(frozen=True)
+class GradedNode(Node):
+    """A numeric signal measured in units from a reference (see
+    :class:`~alignscore._rules_schema.Graded`), optionally gated by a condition.
+
+    True (the rule fires) where the value is known, the gate holds and the units are above 0;
+    false where the units are 0 or the gate is false; unknown otherwise.
+    """
+
+    column: str
+    reference: float
+    per: float
+    cap: float
+    scale: str
+    fact: str
+    gate: Node | None = None
+
+    def units(self, values: Values) -> np.ndarray:
+        """Units per row (0 where unknown or at most the reference), before the gate."""
+        x = np.asarray(values[self.column], dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.scale == "log10":
+                raw = np.log10(np.maximum(x, self.reference) / self.reference) / self.per
+            else:
+                raw = (x - self.reference) / self.per
+        return np.nan_to_num(np.clip(raw, 0.0, self.cap), nan=0.0)
+
+    def evaluate(self, values: Values) -> Masks:
+        x = values[self.column]
+        known = ~np.isnan(x)
+        positive = self.units(values) > 0
+        t, f = known & positive, known & ~positive
+        if self.gate is not None:
+            gt, gf = self.gate.evaluate(values)
+            t, f = t & gt, f | gf
+        return t, f
+
+    def describe(self) -> str:
+        if self.scale == "log10":
+            base = (f"{_fmt(self.per)} unit per tenfold of {self.column} above {_fmt(self.reference)}"
+                    f", up to {_fmt(self.cap)} units")
+        else:
+            base = (f"one unit per {_fmt(self.per)} of {self.column} above {_fmt(self.reference)}"
+                    f", up to {_fmt(self.cap)} units")
+        return base if self.gate is None else f"{base}, when {self.gate.describe()}"
+
+    def why_not(self, values: Values, i: int) -> list[str]:
+        t, f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
+        if t[0]:
+            return []
+        out: list[str] = []
+        x = float(values[self.column][i])
+        if np.isnan(x):
+            out.append(f"{self.column} is unknown")
+        elif self.units({self.column: np.array([x])})[0] <= 0:
+            out.append(f"{self.column} {_fmt(x)} is not above the {_fmt(self.reference)} reference")
+        if self.gate is not None:
+            out.extend(self.gate.why_not(values, i))
+        return out
+
+    def columns(self) -> set[str]:
+        return {self.column} | (self.gate.columns() if self.gate is not None else set())
+
+    def thresholds(self, column: str) -> list[float]:
+        own = [self.reference] if column == self.column else []
+        return own + (self.gate.thresholds(column) if self.gate is not None else [])
+
+    def leaves(self) -> list[LeafNode]:
+        return self.gate.leaves() if self.gate is not None else []
+
+
+#: What "absent" is written as, per column: a favour rule must not fire on any of these, so
+#: that writing them where a profile was blank never moves a score.
+ABSENT: dict[str, tuple[Any, ...]] = {
+    "ownership": ("private",),
+    "listing_venue": ("unlisted",),
+}
+
+
+def absence_problems(node: Node) -> list[str]:
+    """Why a favour rule's condition could fire on an absent value (empty when it cannot).
+
+    A rule may fire only on a fact the firm has, so every leaf must be one that an absent
+    value fails: ``is_true`` on a yes/no column; ``gt``/``gte``/``between`` above 0 on a
+    number; ``equals``/``in`` on a category that leaves out its absent value (``private``,
+    ``unlisted``); graded signals measure from a reference of at least 0. ``not``, negative
+    operators, ``is_unknown``/``is_known`` and column-to-column comparisons are refused.
+    """
+    problems: list[str] = []
+
+    def visit(n: Node) -> None:
+        if isinstance(n, NotNode):
+            problems.append("'not' can hold for an absent value; state the fact the firm has")
+            return
+        if isinstance(n, GradedNode):
+            if n.gate is not None:
+                visit(n.gate)
+            return
+        if isinstance(n, AllNode):  # AnyNode too
+            for child in n.children:
+                visit(child)
+            return
+        assert isinstance(n, LeafNode)
+        problems.extend(_leaf_absence_problem(n))
+
+    visit(node)
+    return problems
+
+
+def _leaf_absence_problem(leaf: LeafNode) -> list[str]:
+    c, op, kind = leaf.column, leaf.op, leaf.ctype.kind
+    if leaf.other is not None:
+        return [f"{c} {op} {leaf.other} compares two columns, which an absent 0 can satisfy"]
+    if kind is Kind.BOOLEAN:
+        return [] if op == "is_true" else [f"{c} {op} fires on false or unknown; use is_true"]
+    if kind is Kind.CATEGORY:
+        if op not in ("equals", "in"):
+            return [f"{c} {op} fires on what a firm is not; use equals or in"]
+        codes = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+        absent = [leaf.ctype.vocabulary[k] for k in codes if leaf.ctype.vocabulary[k] in ABSENT.get(c, ())]
+        return [f"{c} {op} includes {absent[0]!r}, the absent value"] if absent else []
+    if op in ("gt", "gte") and (leaf.value > 0 or (op == "gt" and leaf.value == 0)):
+        return []
+    if op == "between" and leaf.value[0] > 0:
+        return []
+    if op in ("equals", "in") and 0.0 not in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)):
+        return []
+    return [f"{c} {leaf.describe().split(' ', 1)[1]} holds for 0, an absent value"]
+
+
 # --- compiling -----------------------------------------------------------------------------
 
 _OPS_BY_KIND = {
@@ -349,6 +489,23 @@ def compile_condition(cond: Any, file: str, rule_id: str) -> Node:
         return NotNode(compile_condition(cond.not_, file, rule_id))
     assert isinstance(cond, Leaf)
     return _compile_leaf(cond, file, rule_id)
+
+
+def compile_graded(graded: Graded, gate: Any, file: str, rule_id: str) -> GradedNode:
+    """Compile a graded signal (and its optional gate condition)."""
+    ctype = _column_type(graded.column, file, rule_id)
+    if ctype.kind not in (Kind.NUMBER, Kind.FRACTION, Kind.INTEGER):
+        raise _fail(file, rule_id, f"'graded' needs a number column; {graded.column!r} is {ctype.kind.value}")
+    if ctype.fraction and graded.reference > 1:
+        raise _fail(file, rule_id, f"{graded.column!r} is a fraction; reference {graded.reference:g} is above 1")
+    try:
+        graded.fact.format(value=0.5)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise _fail(file, rule_id, f"'fact' {graded.fact!r} cannot format a number: {exc}") from None
+    node = compile_condition(gate, file, rule_id) if gate is not None else None
+    return GradedNode(
+        graded.column, graded.reference, graded.per, graded.cap, graded.scale, graded.fact, node
+    )
 
 
 def _fail(file: str, rule_id: str, problem: str, suggestion: str | None = None) -> RulesError:

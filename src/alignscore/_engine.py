@@ -1,15 +1,14 @@
-"""The scoring core: rules and classifier combined into one log-odds, vectorised.
+"""The scoring core: the rules' units and the scorecard's weights, vectorised.
 
-The shipped model is a :class:`~alignscore._classifier.ConstrainedLogisticRegression` whose
-first input is the rules' summed log-odds ``R = sum(weight_r * fired_r)`` and whose other inputs
-are declared in ``rules/model_inputs.yaml``. Its fitted coefficients are read once; scoring is
-then a few numpy operations per batch, and the decomposition is exact::
+Each favour rule is one input of the scorecard (see ``_scorecard.py``); scoring a batch is the
+rules' whole-array evaluation (``RuleSet.evaluate``), one product of weights and units, and one
+compiled pass (``_kernels.py``) for the sums, coverage and top drivers. The decomposition is
+exact::
 
-    log_odds = baseline
-             + sum over favour rules r:  alpha * weight_r * fired_r     (rule contributions)
-             + sum over inputs j:        beta_j * (x_j - mean_j)        (0 when x_j unknown)
+    log_odds = baseline + sum over favour rules r: weight_r * units_r
 
-with ``baseline = intercept - alpha * mean_R``.
+where ``units_r`` is 0 whenever the rule did not fire or could not be evaluated, so absence and
+unknown contribute the same nothing.
 """
 
 from __future__ import annotations
@@ -17,37 +16,34 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._features import RULES_FEATURE, input_matrix
 from ._kernels import score_rows
-from ._persist import Manifest
-from ._result import BANDS
+from ._result import BAND_NAMES, BANDS, NOT_RATED
 from ._rules import FIRED, RuleSet
-from .exceptions import ModelError, RulesChangedWarning
-
-if TYPE_CHECKING:
-    from ._persist import Parameters
+from ._scorecard import Scorecard, bounded_probability
+from .exceptions import RulesChangedWarning
 
 __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
 
 BAND_CUTS = np.array([b[1] for b in BANDS[1:]])
-BAND_NAMES = [b[0] for b in BANDS]
+#: Band names in code order: the five bands, then "Not rated".
+BAND_CODES = [*BAND_NAMES, NOT_RATED]
 TOP_REASONS = 3
 
 
-def expit(log_odds: np.ndarray) -> np.ndarray:
-    """The logistic function, stable at any magnitude (``1 / (1 + e^-x)``)."""
-    return np.exp(-np.logaddexp(0.0, -log_odds))
-
-
-def band_index(score: np.ndarray) -> np.ndarray:
-    return np.searchsorted(BAND_CUTS, score, side="right").astype(np.int8)
+def band_index(score: np.ndarray, coverage: np.ndarray | None = None, min_coverage: float = 0.0) -> np.ndarray:
+    """The band code of each score (an index into ``BAND_CODES``); ``Not rated`` (5) where the
+    coverage is below ``min_coverage``."""
+    bands = np.searchsorted(BAND_CUTS, score, side="right").astype(np.int8)
+    if coverage is not None:
+        bands[coverage < min_coverage] = len(BAND_NAMES)
+    return bands
 
 
 @dataclass
@@ -57,122 +53,89 @@ class ScoreArrays:
     log_odds: np.ndarray
     probability: np.ndarray
     score: np.ndarray
-    band: np.ndarray  # int8 index into BANDS
+    score_low: np.ndarray
+    score_high: np.ndarray
+    band: np.ndarray  # int8 index into BAND_CODES
     coverage: np.ndarray
     states: np.ndarray  # rows x rules, int8
     rule_contrib: np.ndarray  # rows x favour rules
-    input_contrib: np.ndarray  # rows x model inputs
-    inputs: np.ndarray  # rows x model inputs, the input values (NaN unknown)
+    units: np.ndarray  # rows x favour rules
     ctx: dict[str, np.ndarray]
-
-    @property
-    def rules_part(self) -> np.ndarray:
-        return self.rule_contrib.sum(axis=1)
-
-    @property
-    def model_part(self) -> np.ndarray:
-        return self.input_contrib.sum(axis=1)
 
 
 class Engine:
-    """A rule set and a fitted model, bound together for scoring."""
+    """A rule set and a scorecard, bound together for scoring."""
 
-    def __init__(
-        self,
-        ruleset: RuleSet,
-        model: Parameters | Any,
-        manifest: Manifest | None = None,
-        model_sha256: str = "unsaved",
-    ) -> None:
-        expected = [RULES_FEATURE] + [s.id for s in ruleset.inputs.inputs]
-        if manifest is not None:
-            if manifest.features != expected:
-                raise ModelError(
-                    "model",
-                    f"was trained on inputs {manifest.features}, but the rules declare {expected}; "
-                    "retrain it with `alignscore train`",
-                )
-            if manifest.rules_sha256 != ruleset.sha256:
-                warnings.warn(
-                    f"the model was trained with rules {manifest.rules_sha256[:12]}, the rules in "
-                    f"use are {ruleset.sha256[:12]} ({ruleset.directory}); retrain with "
-                    "`alignscore train` so the two agree",
-                    RulesChangedWarning,
-                    stacklevel=3,
-                )
+    def __init__(self, ruleset: RuleSet, scorecard: Scorecard, model_sha256: str = "unsaved") -> None:
+        scorecard.check_against(ruleset, model_sha256)
+        if scorecard.rules_sha256 != ruleset.sha256:
+            warnings.warn(
+                f"the model was trained with rules {scorecard.rules_sha256[:12]}, the rules in "
+                f"use are {ruleset.sha256[:12]} ({ruleset.directory}); retrain with "
+                "`alignscore train` so the two agree",
+                RulesChangedWarning,
+                stacklevel=3,
+            )
         self.ruleset = ruleset
-        self.model = model
-        self.manifest = manifest
+        self.scorecard = scorecard
         self.model_sha256 = model_sha256
-        self.features = expected
-        coef = np.asarray(model.coef_, dtype=np.float64)
-        self.alpha = float(coef[0])
-        self.beta = coef[1:]
-        self.mean = np.asarray(model.mean_, dtype=np.float64)[1:]
-        self.baseline = float(model.intercept_ - coef[0] * model.mean_[0])
-        self.rule_scale = self.alpha * ruleset.weights
+        self.baseline = float(scorecard.baseline)
+        self.weights = np.asarray(scorecard.weights, dtype=np.float64)
+        self.covariance = np.asarray(scorecard.covariance, dtype=np.float64)
         self.favour_idx = ruleset.favour_index()
         self.risk_idx = ruleset.risk_index()
-        scale = getattr(model, "scale_", np.ones_like(coef))[1:]
-        self.input_weight = np.abs(self.beta) * scale
-        self.contribution_ids = [r.id for r in ruleset.favour] + [
-            f"model:{s.id}" for s in ruleset.inputs.inputs
-        ]
-        # strongest first; ties keep the rules' order, as the explanation's sort does
-        scale = self.rule_scale
-        self._ranked = (
-            np.array([j for j in np.argsort(-scale, kind="stable") if scale[j] > 0], dtype=np.int64),
-            np.array([j for j in np.argsort(scale, kind="stable") if scale[j] < 0], dtype=np.int64),
-        )
+        #: each rule's weight in coverage: the analysts' prior at the rule's largest
+        self.evidence = np.abs(ruleset.priors) * np.array([r.max_units for r in ruleset.favour])
+        self.contribution_ids = list(ruleset.favour_ids)
         # the words of the reason codes; the last entry (no driver) is null
         self._up_words = pa.array([f"{c}+" for c in self.contribution_ids] + [None], pa.string())
         self._down_words = pa.array([f"{c}-" for c in self.contribution_ids] + [None], pa.string())
-        self._input_ids = len(self.rule_scale) + np.arange(len(self.beta), dtype=np.int64)
 
     # --- the vectorised path ---------------------------------------------------------------
 
-    def _parts(self, values: dict, as_of: dt.date):
-        """Rule states (rules x rows), model inputs (inputs x rows) and their known masks."""
-        results = self.ruleset.evaluate(values, as_of)
-        x = input_matrix(self.ruleset.inputs.inputs, results.values).T  # inputs x rows view
-        return results, x, ~np.isnan(x)
-
-    def _rows(self, fav: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rows(self, states: np.ndarray, contrib: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log-odds, coverage and reason keys of a batch (the compiled per-row pass)."""
         return score_rows(
-            np.ascontiguousarray(fav), self.rule_scale, np.ascontiguousarray(x), self.mean,
-            self.beta, self.input_weight, self._input_ids, self.baseline,
-            len(self.contribution_ids), TOP_REASONS,
+            np.ascontiguousarray(contrib), np.ascontiguousarray(states), self.evidence,
+            self.baseline, len(self.contribution_ids), TOP_REASONS,
         )  # fmt: skip
+
+    def _core(self, values: dict, as_of: dt.date) -> tuple[Any, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        results = self.ruleset.evaluate(values, as_of)
+        contrib = self.weights[:, None] * results.units  # favour rules x rows
+        log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], contrib)
+        card = self.scorecard
+        spread = card.z * np.sqrt(np.einsum("jn,jn->n", self.covariance @ results.units, results.units).clip(0.0))
+        out = {
+            "log_odds": log_odds,
+            "probability": bounded_probability(log_odds, card.floor),
+            "score_low": 100.0 * bounded_probability(log_odds - spread, card.floor),
+            "score_high": 100.0 * bounded_probability(log_odds + spread, card.floor),
+            "coverage": coverage,
+        }
+        out["score"] = 100.0 * out["probability"]
+        out["band"] = band_index(out["score"], coverage, card.min_coverage)
+        return results, contrib, out, keys
 
     def score(self, values: dict, as_of: dt.date) -> ScoreArrays:
         """Everything about a batch, with the full contribution matrices (for explanations)."""
-        results, x, known = self._parts(values, as_of)
-        fav = results.by_rule[self.favour_idx]
-        log_odds, coverage, _ = self._rows(fav, x)
-        rule_contrib = np.where(fav.T == FIRED, self.rule_scale, 0.0)
-        input_contrib = np.where(known.T, (x.T - self.mean) * self.beta, 0.0)
-        probability = expit(log_odds)
-        score = probability * 100.0
+        results, contrib, out, _ = self._core(values, as_of)
         return ScoreArrays(
-            log_odds, probability, score, band_index(score), coverage, results.states,
-            rule_contrib, input_contrib, x.T, results.values,
+            out["log_odds"], out["probability"], out["score"], out["score_low"], out["score_high"],
+            out["band"], out["coverage"], results.states, contrib.T, results.units.T, results.values,
         )  # fmt: skip
 
     def columns(self, values: dict, as_of: dt.date) -> dict:
-        """The result columns of a batch, lean: no per-rule matrices are built.
-
-        Returns ``score``, ``band``, ``probability``, ``coverage``, ``reasons``, ``risk_flags``.
-        """
-        results, x, _ = self._parts(values, as_of)
-        log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], x)
-        probability = expit(log_odds)
-        score = probability * 100.0
+        """The result columns of a batch, lean: ``score``, ``score_low``, ``score_high``,
+        ``band``, ``probability``, ``coverage``, ``reasons``, ``risk_flags``."""
+        results, _, out, keys = self._core(values, as_of)
         return {
-            "score": score,
-            "band": pd.Categorical.from_codes(band_index(score).astype(np.int32), categories=BAND_NAMES),
-            "probability": probability,
-            "coverage": coverage,
+            "score": out["score"],
+            "score_low": out["score_low"],
+            "score_high": out["score_high"],
+            "band": pd.Categorical.from_codes(out["band"].astype(np.int32), categories=BAND_CODES),
+            "probability": out["probability"],
+            "coverage": out["coverage"],
             "reasons": self._reason_text(keys),
             "risk_flags": self._risks(results.by_rule[self.risk_idx]),
         }
@@ -212,14 +175,14 @@ class Engine:
         return _text(pattern, _join(parts, patterns.shape[0]))
 
     def reason_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
-        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.inputs.T)
+        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.rule_contrib.T)
         return self._reason_text(keys)
 
     def risk_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         return self._risks(arrays.states.T[self.risk_idx])
 
     def band_names(self, arrays: ScoreArrays) -> pd.Categorical:
-        return pd.Categorical.from_codes(arrays.band.astype(np.int32), categories=BAND_NAMES)
+        return pd.Categorical.from_codes(arrays.band.astype(np.int32), categories=BAND_CODES)
 
 
 def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -11,8 +11,9 @@ import datetime as dt
 import numpy as np
 
 from ._columns import PROFILE_COLUMNS, Kind, column
-from ._engine import BAND_NAMES, Engine, ScoreArrays, band_index
+from ._engine import BAND_CODES, Engine, ScoreArrays, band_index
 from ._profiles import Profiles, python_value
+from ._result import BAND_NAMES, NOT_RATED
 from ._result import BANDS as BANDS_TABLE
 from ._result import (
     Contribution,
@@ -25,11 +26,10 @@ from ._result import (
     ScoreResult,
 )
 from ._rules import FIRED, STATE_NAMES
+from ._scorecard import FLOOR
 from ._version import __version__
 
-__all__ = ["Peers", "explain_rows"]
-
-DISAGREEMENT_LOG_ODDS = 1.0
+__all__ = ["Peers", "explain_rows", "fact_of"]
 
 
 class Peers:
@@ -112,10 +112,19 @@ def explain_rows(
     return [_explain_one(engine, profiles, arrays, i, as_of, peers) for i in rows]
 
 
+def fact_of(rule, ctx: dict[str, np.ndarray], i: int) -> str:
+    """What a fired rule says the firm is or has: its title, or a graded signal's value."""
+    graded = rule.graded
+    if graded is None:
+        return rule.spec.title
+    return graded.fact.format(value=float(ctx[graded.column][i]))
+
+
 def _explain_one(
     engine: Engine, profiles: Profiles, a: ScoreArrays, i: int, as_of: dt.date, peers: Peers | None
 ) -> ScoreResult:
     rs = engine.ruleset
+    card = engine.scorecard
     profile = {c.name: _profile_value(profiles, c.name, i) for c in PROFILE_COLUMNS}
     contributions: list[Contribution] = []
     outcomes: list[RuleOutcome] = []
@@ -123,48 +132,45 @@ def _explain_one(
     for j, rule in enumerate(rs.rules):
         state = int(a.states[i, j])
         spec = rule.spec
-        value = float(a.rule_contrib[i, fav_pos[j]]) if j in fav_pos else 0.0
+        k = fav_pos.get(j)
+        value = float(a.rule_contrib[i, k]) if k is not None else 0.0
+        units = float(a.units[i, k]) if k is not None else 0.0
         why = [] if state in (FIRED, -2) else rule.node.why_not(a.ctx, i)
         if state == -2:
             why = [f"in effect {spec.effective_from or '...'} to {spec.effective_to or '...'}"]
         outcomes.append(RuleOutcome(
             id=spec.id, title=spec.title, signal=spec.signal, kind=spec.kind,
-            state=STATE_NAMES[state], weight=spec.weight,
+            state=STATE_NAMES[state], weight=float(engine.weights[k]) if k is not None else None,
+            prior=spec.weight, units=units,
             severity=spec.severity if spec.kind == "risk" else None, contribution=value,
             condition=rule.node.describe(), why_not=why, rationale=spec.rationale,
             evidence=_evidence(spec.evidence),
         ))  # fmt: skip
-        if j in fav_pos and state == FIRED:
+        if k is not None and state == FIRED and value != 0.0:
+            graded = rule.graded
             contributions.append(Contribution(
-                source="rule", id=spec.id, label=spec.title, value=value, signal=spec.signal,
-                rationale=spec.rationale, evidence=_evidence(spec.evidence),
+                id=spec.id, label=spec.title, fact=fact_of(rule, a.ctx, i), value=value,
+                units=units, weight=float(engine.weights[k]), prior=float(card.priors[k]),
+                std_error=float(card.std_errors[k]),
+                input_value=_shown(_input_shown(profiles, a, graded.column, i)) if graded else None,
+                signal=spec.signal, rationale=spec.rationale, evidence=_evidence(spec.evidence),
             ))  # fmt: skip
-    unknown: list[str] = []
-    for k, spec in enumerate(rs.inputs.inputs):
-        x = float(a.inputs[i, k])
-        known = not np.isnan(x)
-        if not known:
-            unknown.append(spec.column)
-        contributions.append(Contribution(
-            source="model", id=f"model:{spec.id}", label=spec.label,
-            value=float(a.input_contrib[i, k]),
-            input_value=_shown(_input_shown(profiles, a, spec.column, i)),
-            signal=spec.direction, rationale=spec.rationale, evidence=_evidence(spec.evidence),
-            coefficient=float(engine.beta[k]), reference_value=float(engine.mean[k]),
-            known=known, model_input=x if known else None, transform=spec.transform,
-        ))  # fmt: skip
     contributions.sort(key=lambda c: -abs(c.value))
+    favourable = sorted((c for c in contributions if c.value > 0), key=lambda c: -c.value)[:3]
+    unfavourable = sorted((c for c in contributions if c.value < 0), key=lambda c: c.value)[:3]
     reasons = [
-        Reason(code=("+" if c.value > 0 else "-") + c.id, text=c.label, value=c.value)
-        for c in contributions if abs(c.value) > 1e-12
-    ]  # fmt: skip
-    favourable = [r for r in reasons if r.value > 0][:3]
-    unfavourable = [r for r in reasons if r.value < 0][:3]
+        Reason(code=c.id + ("+" if c.value > 0 else "-"), text=c.fact, value=c.value)
+        for c in favourable + unfavourable
+    ]
     risk = [
         RiskFlag(id=r.spec.id, title=r.spec.title, severity=r.spec.severity or "low",
                  signal=r.spec.signal, rationale=r.spec.rationale, evidence=_evidence(r.spec.evidence))
         for j, r in enumerate(rs.rules) if r.spec.kind == "risk" and a.states[i, j] == FIRED
     ]  # fmt: skip
+    unknown = sorted({
+        c for j, r in enumerate(rs.rules) if int(a.states[i, j]) == -1
+        for c in r.node.columns() if c in profiles.values and _is_unknown(profiles, c, i)
+    })  # fmt: skip
     score = float(a.score[i])
     sector_class_code = int(a.ctx["sector_class"][i])
     classes = ("hard_tech", "state_priority", "soft_tech", "other")
@@ -175,31 +181,31 @@ def _explain_one(
     if peers is not None:
         overall, within = peers.percentile(score, sector_class_code)
         deciles, deciles_in_class, count, count_in_class = peers.distribution(sector_class_code)
-    rules_part, model_part = float(a.rules_part[i]), float(a.model_part[i])
-    disagreement = None
-    if rules_part * model_part < 0 and min(abs(rules_part), abs(model_part)) >= DISAGREEMENT_LOG_ODDS:
-        disagreement = (
-            f"The rules and the model disagree: the rules add {rules_part:+.2f} log-odds, "
-            f"the model's inputs {model_part:+.2f}."
-        )
-    manifest_rules = engine.ruleset.sha256
+    band = BAND_CODES[int(a.band[i])]
+    source = profiles.raw.column("profile_source")[i].as_py() if "profile_source" in profiles.raw.column_names else None
     return ScoreResult(
         name=str(profile["name"]), row=_row(profiles.row_numbers[i]), score=score,
-        band=BAND_NAMES[int(a.band[i])], probability=float(a.probability[i]),
-        log_odds=float(a.log_odds[i]), coverage=float(a.coverage[i]), baseline=engine.baseline,
-        rules_log_odds=rules_part, model_log_odds=model_part, contributions=contributions,
-        reasons=favourable + unfavourable, risk_flags=risk,
+        score_low=float(a.score_low[i]), score_high=float(a.score_high[i]), interval=card.interval,
+        band=band, rated=band != NOT_RATED, probability=float(a.probability[i]),
+        log_odds=float(a.log_odds[i]), coverage=float(a.coverage[i]), min_coverage=card.min_coverage,
+        baseline=engine.baseline,
+        prior_log_odds=float(card.baseline + card.priors @ a.units[i]),
+        contributions=contributions, reasons=reasons, risk_flags=risk,
         levers=levers(engine, profiles, i, as_of, int(a.band[i])),
         peer_percentile=overall, sector_class=classes[sector_class_code] if sector_class_code >= 0 else None,
         peer_percentile_in_class=within, peer_reference=peers.name if peers else "none",
         peer_deciles=deciles, peer_deciles_in_class=deciles_in_class, peer_count=count,
-        peer_count_in_class=count_in_class,
-        disagreement=disagreement, unknown_inputs=unknown, rules=outcomes, profile=profile,
+        peer_count_in_class=count_in_class, unknown_inputs=unknown, rules=outcomes, profile=profile,
+        profile_source=str(source) if source not in (None, "") else None,
         methodology=Methodology(
             alignscore_version=__version__, rules_directory=str(engine.ruleset.directory),
-            rules_sha256=manifest_rules, model_sha256=engine.model_sha256, as_of=as_of.isoformat(),
+            rules_sha256=engine.ruleset.sha256, model_sha256=engine.model_sha256, as_of=as_of.isoformat(),
         ),
     )  # fmt: skip
+
+
+def _is_unknown(profiles: Profiles, name: str, i: int) -> bool:
+    return _profile_value(profiles, name, i) is None
 
 
 def _input_shown(profiles: Profiles, a: ScoreArrays, column_name: str, i: int) -> object:
@@ -219,6 +225,32 @@ def _row(r: object) -> int | str:
 
 LEVER_COLUMNS = [c for c in PROFILE_COLUMNS if c.actionable]
 
+#: Status levers are things a firm would have to obtain (a designation, a listing, a state
+#: contract); the rest change its business mix (where revenue comes from, what it spends on).
+STATUS_LEVERS = frozenset({"little_giant", "listing_venue", "state_project"})
+
+#: MIIT's size limits for a small or medium industrial firm (the Little Giant list is for SMEs):
+#: fewer than 1,000 employees or revenue under 400 million yuan. A firm known to be ten times
+#: past either, or past both, is not offered "become a Little Giant".
+SME_EMPLOYEES, SME_REVENUE_BN = 1000, 0.4
+
+#: Listing venues a lever may move a firm to (no lever suggests delisting).
+LEVER_VENUES = frozenset({"star", "bse", "chinext", "sse_main", "szse_main", "hkex", "us"})
+
+
+def _plausible(col, base: dict[str, np.ndarray]) -> bool:
+    """Whether changing ``col`` is a plausible move for this firm at all."""
+    if col.name == "little_giant":
+        revenue = float(base["revenue_cny_bn"][0])
+        staff = float(base["employees"][0])
+        big_revenue = revenue >= SME_REVENUE_BN if revenue == revenue else False
+        big_staff = staff >= SME_EMPLOYEES if staff == staff else False
+        far = (revenue == revenue and revenue >= 10 * SME_REVENUE_BN) or (
+            staff == staff and staff >= 10 * SME_EMPLOYEES
+        )
+        return not (far or (big_revenue and big_staff)) or base["little_giant"][0] == 1.0
+    return True
+
 
 def _candidates(engine: Engine, col, current: float) -> np.ndarray:
     """Values of a numeric input to try: every rule threshold on it (and just either side),
@@ -233,7 +265,10 @@ def _candidates(engine: Engine, col, current: float) -> np.ndarray:
 
 
 def _logit(score: float) -> float:
-    return float(np.log(score / (100.0 - score)))
+    """The log-odds behind a score (the inverse of the bounded probability map)."""
+    p = (score / 100.0 - FLOOR) / (1.0 - 2.0 * FLOOR)
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return float(np.log(p / (1.0 - p)))
 
 
 def _crossing(a: float, b: float, la: float, lb: float, cut: float) -> float:
@@ -252,6 +287,8 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
     really gives for the value shown."""
     base = {k: v[i : i + 1] for k, v in profiles.values.items() if isinstance(v, np.ndarray)}
     now = float(engine.score(base, as_of).score[0])
+    if band >= len(BAND_NAMES):  # not rated: no band to move from
+        return []
 
     def score_at(name: str, values: np.ndarray) -> np.ndarray:
         batch = {k: np.repeat(v, len(values)) for k, v in base.items()}
@@ -260,11 +297,14 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
 
     out: list[Lever] = []
     for col in LEVER_COLUMNS:
+        if not _plausible(col, base):
+            continue
         current = base[col.name][0]
         numeric = col.kind not in (Kind.CATEGORY, Kind.BOOLEAN)
         if col.kind is Kind.CATEGORY:
             cands = np.arange(len(col.vocabulary), dtype=np.int16)
-            cands = cands[cands != current]
+            allowed = [k for k, v in enumerate(col.vocabulary) if col.name != "listing_venue" or v in LEVER_VENUES]
+            cands = cands[(cands != current) & np.isin(cands, allowed)]
             shown_now = col.vocabulary[current] if current >= 0 else "unknown"
         elif col.kind is Kind.BOOLEAN:
             cands = np.array([0.0, 1.0])
@@ -278,7 +318,7 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
         if not len(cands):
             continue
         scores = score_at(col.name, cands)
-        bands = band_index(scores)
+        bands = band_index(scores)  # the band by score alone: a lever changes evidence, not coverage
         for direction, target in (("up", band + 1), ("down", band - 1)):
             if not 0 <= target < len(BAND_NAMES):
                 continue
@@ -299,7 +339,8 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
             to_band = BAND_NAMES[int(band_index(np.array([new_score]))[0])]
             label = col.name.replace("_", " ")
             out.append(Lever(
-                input=col.name, label=label, direction=direction, current=shown_now, target=new,
+                input=col.name, kind="status" if col.name in STATUS_LEVERS else "business_mix",
+                label=label, direction=direction, current=shown_now, target=new,
                 from_band=BAND_NAMES[band], to_band=to_band, new_score=round(new_score, 2),
                 text=f"{label} from {shown_now} to {new} would move it from "
                      f"{BAND_NAMES[band]} to {to_band}",

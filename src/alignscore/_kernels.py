@@ -1,11 +1,12 @@
-"""The compiled inner loop (numba) of scoring: one pass over each firm's rule states and model
-inputs gives its log-odds, its coverage and its strongest drivers.
+"""The compiled inner loop (numba) of scoring: one pass over each firm's rule contributions
+gives its log-odds, its coverage and its strongest drivers.
 
-The rules themselves are evaluated with whole-array numpy (``_conditions.py``); what follows
-them (summing contributions, and ranking them to find each firm's top three favourable and
-unfavourable drivers) is a per-row walk that numpy can only do in many passes. Rows are
-handled in blocks; within a block the rules are the outer loop, so each rule's states are read
-in order. The kernel releases the GIL, so batches can be scored on several threads at once.
+The rules themselves are evaluated with whole-array numpy (``_conditions.py``) and their
+contributions are ``weight * units``; what follows (summing them, and ranking them to find each
+firm's top three favourable and unfavourable drivers) is a per-row walk that numpy can only do
+in many passes. Rows are handled in blocks; within a block the rules are the outer loop, so
+each rule's values are read in order. The kernel releases the GIL, so batches can be scored on
+several threads at once.
 """
 
 from __future__ import annotations
@@ -35,31 +36,23 @@ def _insert(values: np.ndarray, ids: np.ndarray, r: int, v: float, c: int) -> No
 
 @njit(cache=True, nogil=True)
 def score_rows(
+    contrib: np.ndarray,  # favour rules x rows, float64: weight * units (0 unless fired)
     states: np.ndarray,  # favour rules x rows, int8 (1 fired, 0 not, -1 not evaluable, -2 not in effect)
-    scale: np.ndarray,  # favour rules: contribution when fired
-    x: np.ndarray,  # model inputs x rows, NaN = unknown
-    mean: np.ndarray,
-    beta: np.ndarray,
-    input_weight: np.ndarray,  # each input's weight in coverage
-    input_ids: np.ndarray,  # contribution index of each input
+    evidence: np.ndarray,  # favour rules: each rule's weight in coverage
     baseline: float,
     none: int,
     top: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the log-odds, the coverage, and the reason key: the ``top`` strongest
-    favourable then unfavourable contributions (beyond 1e-12 in size), each a contribution
-    index (``none`` when there are fewer), in base ``none + 1`` as one int64. Contributions
-    are visited in index order (rules, then inputs), so of two equal ones the earlier comes
-    first, as in the explanation; sums are taken in that order too."""
+    favourable then unfavourable contributions (beyond 1e-12 in size), each a rule index
+    (``none`` when there are fewer), in base ``none + 1`` as one int64. Rules are visited in
+    order, so of two equal contributions the earlier comes first; sums are taken in that order
+    too."""
     r, n = states.shape
-    p = x.shape[0]
     base = none + 1
     log_odds = np.empty(n)
     coverage = np.empty(n)
     keys = np.empty(n, dtype=np.int64)
-    inputs_total = 0.0
-    for k in range(p):
-        inputs_total += input_weight[k]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in range(n_blocks):
         start = b * BLOCK
@@ -67,14 +60,13 @@ def score_rows(
         m = stop - start
         lo = np.full(m, baseline)
         num = np.zeros(m)
-        den = np.full(m, inputs_total)
+        den = np.zeros(m)
         up_v = np.full((m, top), 1e-12)
         up_i = np.full((m, top), none, dtype=np.int64)
         down_v = np.full((m, top), 1e-12)
         down_i = np.full((m, top), none, dtype=np.int64)
         for j in range(r):
-            v = scale[j]
-            w = abs(v)
+            w = evidence[j]
             for i in range(m):
                 st = states[j, start + i]
                 if st >= -1:  # in effect
@@ -82,25 +74,15 @@ def score_rows(
                     if st >= 0:  # evaluable
                         num[i] += w
                         if st == 1:
-                            lo[i] += v
-                            if v > 0:
-                                _insert(up_v, up_i, i, v, j)
-                            else:
-                                _insert(down_v, down_i, i, -v, j)
-        for k in range(p):
-            for i in range(m):
-                xv = x[k, start + i]
-                if xv == xv:  # known (not NaN)
-                    num[i] += input_weight[k]
-                    c = (xv - mean[k]) * beta[k]
-                    lo[i] += c
-                    if c > 0:
-                        _insert(up_v, up_i, i, c, input_ids[k])
-                    elif c < 0:
-                        _insert(down_v, down_i, i, -c, input_ids[k])
+                            c = contrib[j, start + i]
+                            lo[i] += c
+                            if c > 0:
+                                _insert(up_v, up_i, i, c, j)
+                            elif c < 0:
+                                _insert(down_v, down_i, i, -c, j)
         for i in range(m):
             log_odds[start + i] = lo[i]
-            coverage[start + i] = num[i] / den[i] if den[i] > 0 else 1.0
+            coverage[start + i] = num[i] / den[i] if den[i] > 0 else 0.0
             key = 0
             for s in range(top):
                 key = key * base + up_i[i, s]

@@ -12,8 +12,8 @@ past a broken file or rule, and then lints what loaded:
   ended before 2000-01-01;
 - duplicate conditions: two favour rules with the same condition whose effective windows
   overlap, with the same sign ("duplicate condition") or opposite signs ("contradictory pair");
-- unused sector classes: a class of ``taxonomy.yaml`` that no rule and no model input refers to
-  (``other``, the residual class that is neither favoured nor targeted, is exempt);
+- favour rules that could fire on an absent value (``false``, ``0``, ``private``, ``unlisted``);
+- unused sector classes: a class of ``taxonomy.yaml`` that no rule refers to (``other``, the residual class that is neither favoured nor targeted, is exempt);
 - evidence quotes that are not in the seed they cite (all of them, not only the first).
 
 :func:`rules_table` is what ``alignscore rules list`` prints.
@@ -36,27 +36,25 @@ from ._conditions import (
     SECTOR_CLASSES,
     AllNode,
     AnyNode,
+    GradedNode,
     LeafNode,
     Node,
     NotNode,
-    compile_condition,
     rule_columns,
 )
 from ._evidence import Seeds
 from ._resources import bundled
 from ._rules import (
-    INPUTS_FILE,
     TAXONOMY_FILE,
     CompiledRule,
     RuleSet,
     _check_evidence,
-    _check_inputs,
     _validated,
+    compile_rule,
     taxonomy_problems,
 )
 from ._rules_schema import (
     Evidence,
-    ModelInputsFile,
     Rule,
     RuleFile,
     TaxonomyFile,
@@ -95,12 +93,11 @@ def check_rules(directory: Path | None = None, seeds: Path | None = None) -> lis
         seeds_ = None
 
     taxonomy = _load_taxonomy(root / TAXONOMY_FILE, seeds_, problems)
-    inputs = _load_inputs(root / INPUTS_FILE, seeds_, problems)
 
     loaded: list[CompiledRule] = []
     seen: dict[str, Path] = {}
     rule_files = [
-        p for p in sorted(root.glob("*.yaml")) if p.name not in (TAXONOMY_FILE, INPUTS_FILE)
+        p for p in sorted(root.glob("*.yaml")) if p.name != TAXONOMY_FILE
     ]
     if not rule_files:
         problems.append(RulesError(root, "holds no rule files"))
@@ -112,7 +109,7 @@ def check_rules(directory: Path | None = None, seeds: Path | None = None) -> lis
         problems.extend(_unreachable(rule, sector_class))
     problems.extend(_duplicate_conditions(loaded))
     if taxonomy is not None:
-        problems.extend(_unused_classes(taxonomy, inputs, loaded, root / TAXONOMY_FILE))
+        problems.extend(_unused_classes(taxonomy, loaded, root / TAXONOMY_FILE))
     return problems
 
 
@@ -182,31 +179,6 @@ def _load_taxonomy(
     return spec
 
 
-def _load_inputs(
-    path: Path, seeds: Seeds | None, problems: list[RulesError]
-) -> ModelInputsFile | None:
-    data = _load(path, problems)
-    if data is _FAILED:
-        return None
-    spec = _validate_all(ModelInputsFile, data, path, problems)
-    if spec is None:
-        return None
-    ids: set[str] = set()
-    for item in spec.inputs:
-        if item.id in ids:
-            problems.append(RulesError(path, f"duplicate model input id {item.id!r}"))
-        ids.add(item.id)
-        alone = ModelInputsFile.model_construct(
-            schema_version=1, inputs=[item.model_copy(update={"evidence": []})]
-        )
-        try:
-            _check_inputs(alone, path, seeds or Seeds(path.parent))  # evidence checked below
-        except RulesError as exc:
-            problems.append(exc)
-        _evidence(item.evidence, seeds, path, item.id, problems)
-    return spec
-
-
 def _load_rule_file(
     path: Path, seeds: Seeds | None, seen: dict[str, Path], problems: list[RulesError]
 ) -> list[CompiledRule]:
@@ -235,7 +207,7 @@ def _load_rule_file(
         else:
             seen[rule.id] = path
         try:
-            node = compile_condition(rule.condition, str(path), rule.id)
+            node = compile_rule(rule, str(path))
         except RulesError as exc:
             problems.append(exc)
             node = None
@@ -279,7 +251,10 @@ def _conjunctions(node: Node) -> Iterator[tuple[bool, list[LeafNode]]]:
         return [], [n]
 
     def visit(n: Node, whole: bool) -> Iterator[tuple[bool, list[LeafNode]]]:
-        if isinstance(n, AnyNode):
+        if isinstance(n, GradedNode):
+            if n.gate is not None:
+                yield from visit(n.gate, whole)
+        elif isinstance(n, AnyNode):
             for child in n.children:
                 yield from visit(child, False)
         elif isinstance(n, NotNode):
@@ -469,7 +444,7 @@ def _duplicate_conditions(loaded: list[CompiledRule]) -> Iterator[RulesError]:
 
 
 def _unused_classes(
-    taxonomy: TaxonomyFile, inputs: ModelInputsFile | None, loaded: list[CompiledRule], path: Path
+    taxonomy: TaxonomyFile, loaded: list[CompiledRule], path: Path
 ) -> Iterator[RulesError]:
     used: set[str] = set()
     for rule in loaded:
@@ -477,9 +452,6 @@ def _unused_classes(
             if leaf.column == "sector_class" and leaf.value is not None:
                 codes = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
                 used.update(leaf.ctype.vocabulary[c] for c in codes)
-    for spec in inputs.inputs if inputs is not None else []:
-        if spec.column == "sector_class":
-            used.update(spec.values or ())
     reported: set[str] = set()
     for sc in taxonomy.sector_classes:
         name = sc.class_
@@ -487,7 +459,7 @@ def _unused_classes(
             continue
         reported.add(name)
         yield RulesError(
-            path, f"unused sector class {name!r}: no rule and no model input refers to it"
+            path, f"unused sector class {name!r}: no rule refers to it"
         )
 
 
@@ -506,6 +478,7 @@ def rules_table(ruleset: RuleSet) -> list[dict[str, Any]]:
                 "signal": spec.signal,
                 "kind": spec.kind,
                 "weight": spec.weight if spec.kind == "favour" else None,
+                "units": rule.graded.describe() if rule.graded is not None else None,
                 "severity": spec.severity if spec.kind == "risk" else None,
                 "effective_from": _iso(spec.effective_from),
                 "effective_to": _iso(spec.effective_to),

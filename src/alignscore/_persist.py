@@ -1,64 +1,131 @@
-"""A model directory: the skops artifact, its manifest, and the checks before trusting them.
+"""The learned scorecard on disk: a small, human-readable weights file and its manifest.
 
 ::
 
     models/NAME/
-        model.skops      the fitted ConstrainedLogisticRegression, in skops' secure format
-        manifest.json    format version, SHA-256 of the artifact, library versions, features,
-                         rules hash, training-data hash, metrics
-        MODEL_CARD.md    intended use, data, metrics (with the command), limitations
+        scorecard.json   one entry per favour rule (rule id, direction, prior, learned weight,
+                         standard error), the neutral baseline, the score floor, the interval
+                         level, the coverage below which a firm is "Not rated", and the
+                         weights' covariance (for each score's interval)
+        manifest.json    format version, SHA-256 of scorecard.json, library versions, rules
+                         and training-data hashes, training parameters, metrics
+        MODEL_CARD.md    intended use, data, metrics (each with its command), limitations
 
-Loading reads and validates the manifest, hashes the artifact and compares, asks skops which
-types the file would construct and refuses any outside :data:`TRUSTED_TYPES`, and only then
-deserialises. Nothing is ever unpickled. The artifact is written canonically (fixed zip
-timestamps, array files named in order) so that the same data and seed give the same bytes.
+The format is this project's own, read with :mod:`json` and validated by strict pydantic models:
+nothing is unpickled and no other library's file layout is read. Loading checks, in order: the
+manifest's size and schema; the scorecard's size and its SHA-256 against the manifest; then
+every number (finite), shape (one weight and one covariance row per rule, a square symmetric
+covariance with a non-negative diagonal), bound (weights within ±:data:`MAX_WEIGHT`) and sign
+(each weight and prior on the side its direction allows), before any of it is used. Files are
+written canonically (fixed key order and number formatting), so the same data and seed give the
+same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import math
 import platform
-import re
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any, Literal
 
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._version import __version__
-from ._write import atomic_write_bytes, atomic_write_text
+from ._write import atomic_write_text
 from .exceptions import ModelError, ModelIntegrityError
 
-if TYPE_CHECKING:
-    from ._classifier import ConstrainedLogisticRegression
+__all__ = [
+    "MANIFEST",
+    "SCORECARD",
+    "Manifest",
+    "ScorecardFile",
+    "ScorecardWeight",
+    "load_scorecard_file",
+    "save_scorecard",
+]
 
-__all__ = ["ARTIFACT", "MANIFEST", "Manifest", "Parameters", "load_model", "load_parameters", "save_model"]
-
-FORMAT_VERSION = 1
-ARTIFACT = "model.skops"
+FORMAT_VERSION = 2
+SCORECARD = "scorecard.json"
 MANIFEST = "manifest.json"
-MAX_MANIFEST_BYTES = 1 << 20
-TRUSTED_TYPES = ["alignscore._classifier.ConstrainedLogisticRegression"]
+MAX_FILE_BYTES = 1 << 20  # both files are a few kilobytes; anything near a megabyte is not ours
+MAX_RULES = 1000
+MAX_WEIGHT = 20.0  # log-odds per unit; a learned weight beyond this is not a policy signal
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
-class Manifest(BaseModel):
-    """``manifest.json``: everything needed to check and describe a stored model."""
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model_config = ConfigDict(extra="forbid")
-    format_version: int
-    artifact: str
-    artifact_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+class ScorecardWeight(_Strict):
+    """One rule's line of the scorecard."""
+
+    rule: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+    direction: Literal["increasing", "decreasing"]
+    prior: Finite
+    weight: Annotated[float, Field(allow_inf_nan=False, ge=-MAX_WEIGHT, le=MAX_WEIGHT)]
+    std_error: Annotated[float, Field(allow_inf_nan=False, ge=0.0)]
+
+    @model_validator(mode="after")
+    def _signs(self) -> ScorecardWeight:
+        sign = 1.0 if self.direction == "increasing" else -1.0
+        if self.weight * sign < 0:
+            raise ValueError(f"rule {self.rule!r}: weight {self.weight} is against its direction ({self.direction})")
+        if self.prior * sign <= 0:
+            raise ValueError(f"rule {self.rule!r}: prior {self.prior} is not {self.direction}")
+        return self
+
+
+class ScorecardFile(_Strict):
+    """``scorecard.json``."""
+
+    format: Literal["alignscore-scorecard"]
+    format_version: Literal[2]
+    baseline: Annotated[float, Field(allow_inf_nan=False, ge=-5.0, le=5.0)]
+    floor: Annotated[float, Field(allow_inf_nan=False, ge=0.0, le=0.05)]
+    interval: Annotated[float, Field(allow_inf_nan=False, gt=0.0, lt=1.0)]
+    min_coverage: Annotated[float, Field(allow_inf_nan=False, ge=0.0, le=1.0)]
+    shrinkage: Annotated[float, Field(allow_inf_nan=False, gt=0.0)] | None
+    fitted_intercept: Finite | None
+    rules_sha256: Sha256
+    weights: list[ScorecardWeight] = Field(min_length=1, max_length=MAX_RULES)
+    covariance: list[list[Finite]]
+
+    @model_validator(mode="after")
+    def _shapes(self) -> ScorecardFile:
+        ids = [w.rule for w in self.weights]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise ValueError(f"rule {dup!r} has two weights")
+        k = len(ids)
+        if len(self.covariance) != k or any(len(row) != k for row in self.covariance):
+            shape = f"{len(self.covariance)} rows of lengths {sorted({len(r) for r in self.covariance})}"
+            raise ValueError(f"covariance must be {k} x {k} (one row and column per rule); got {shape}")
+        for i in range(k):
+            if self.covariance[i][i] < 0:
+                raise ValueError(f"covariance diagonal of {ids[i]!r} is negative")
+            for j in range(i):
+                a, b = self.covariance[i][j], self.covariance[j][i]
+                if abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
+                    raise ValueError(f"covariance is not symmetric at ({ids[i]}, {ids[j]})")
+        return self
+
+
+class Manifest(_Strict):
+    """``manifest.json``: what is needed to check and describe a stored scorecard."""
+
+    format_version: Literal[2]
+    scorecard: Literal["scorecard.json"]
+    scorecard_sha256: Sha256
     library_versions: dict[str, str]
-    features: list[str]
-    directions: list[str]
-    rules_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    rules_sha256: Sha256
     training_data: str
-    training_data_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    training_rows: int
+    training_data_sha256: Sha256
+    training_rows: int = Field(ge=0)
     parameters: dict[str, Any]
     metrics: dict[str, Any]
     command: str
@@ -68,7 +135,6 @@ def library_versions() -> dict[str, str]:
     import numpy
     import scipy
     import sklearn
-    import skops
 
     return {
         "alignscore": __version__,
@@ -76,7 +142,6 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
-        "skops": skops.__version__,
     }
 
 
@@ -84,182 +149,120 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _canonical_zip(data: bytes) -> bytes:
-    """Rewrite a skops zip so its bytes depend only on the model: entries in order, fixed
-    timestamps, array files renamed ``0.npy``, ``1.npy``... and object ids numbered in order
-    (skops names both by ``id()``, which changes from run to run)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        names = src.namelist()
-        contents = {n: src.read(n) for n in names}
-    renames: dict[str, str] = {}
-    for name in names:
-        if name != "schema.json":
-            suffix = name.rsplit(".", 1)[-1]
-            renames[name] = f"{len(renames)}.{suffix}"
-    schema = contents["schema.json"].decode()
-    for old, new in renames.items():
-        schema = re.sub(rf'"{re.escape(old)}"', f'"{new}"', schema)
-    # skops records object ids ("__id__") to restore shared references: number them in order
-    ids: dict[str, str] = {}
-    schema = re.sub(
-        r'"__id__": (\d+)', lambda m: f'"__id__": {ids.setdefault(m.group(1), str(len(ids) + 1))}', schema
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for name in names:
-            target = "schema.json" if name == "schema.json" else renames[name]
-            body = schema.encode() if name == "schema.json" else contents[name]
-            info = zipfile.ZipInfo(target, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, body)
-    return out.getvalue()
+def _number(x: float) -> float:
+    """Numbers as stored: 10 significant digits, so a retrain gives the same bytes."""
+    return float(f"{x:.10g}")
 
 
-def save_model(
-    directory: str | Path,
-    model: ConstrainedLogisticRegression,
-    manifest_fields: dict[str, Any],
-    model_card: str,
+def dump_scorecard(card: ScorecardFile) -> str:
+    """The canonical text of a scorecard: one rule per line, so a retrain diffs by rule."""
+    head = card.model_dump(exclude={"weights", "covariance"})
+    lines = ["{"]
+    for key, value in head.items():
+        value = _number(value) if isinstance(value, float) else value
+        lines.append(f"  {json.dumps(key)}: {json.dumps(value)},")
+    lines.append('  "weights": [')
+    rows = [
+        json.dumps({k: (_number(v) if isinstance(v, float) else v) for k, v in w.model_dump().items()})
+        for w in card.weights
+    ]
+    lines.append(",\n".join(f"    {r}" for r in rows))
+    lines.append("  ],")
+    lines.append('  "covariance": [')
+    cov = [json.dumps([_number(x) for x in row]) for row in card.covariance]
+    lines.append(",\n".join(f"    {r}" for r in cov))
+    lines.append("  ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def save_scorecard(
+    directory: str | Path, card: ScorecardFile, manifest_fields: dict[str, Any], model_card: str
 ) -> Manifest:
-    """Write ``model`` and its manifest and card into ``directory`` (each file atomically)."""
-    import skops.io as sio
-
+    """Write the scorecard, its manifest and its card into ``directory`` (each atomically)."""
     root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise ModelError(root, "is a file; a model is written into a directory")
     root.mkdir(parents=True, exist_ok=True)
-    artifact = _canonical_zip(sio.dumps(model))
+    text = dump_scorecard(card)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
-        artifact=ARTIFACT,
-        artifact_sha256=sha256_bytes(artifact),
+        scorecard=SCORECARD,
+        scorecard_sha256=sha256_bytes(text.encode("utf-8")),
         library_versions=library_versions(),
         **manifest_fields,
     )
-    atomic_write_bytes(root / ARTIFACT, artifact)
+    atomic_write_text(root / SCORECARD, text)
     atomic_write_text(root / MANIFEST, manifest.model_dump_json(indent=2) + "\n")
     atomic_write_text(root / "MODEL_CARD.md", model_card)
     return manifest
 
 
+def _read_capped(path: Path, what: str) -> bytes:
+    if not path.is_file():
+        raise ModelError(path.parent, f"has no {path.name} ({what})")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ModelIntegrityError(path, f"is {path.stat().st_size:,} bytes, more than any genuine {what} (cap {MAX_FILE_BYTES:,})")
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelIntegrityError(path, f"is larger than the {MAX_FILE_BYTES:,}-byte cap for a {what}")
+    return data
+
+
+def _parse(data: bytes, model: type[_Strict], path: Path, what: str) -> Any:
+    try:
+        raw = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise ModelIntegrityError(path, f"{what} is nested too deeply to be genuine") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ModelIntegrityError(path, f"{what} is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        raise ModelIntegrityError(path, f"{what} is not valid: {where + ': ' if where else ''}{message}") from None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a scorecard may hold")
+
+
 def read_manifest(directory: Path) -> Manifest:
-    path = directory / MANIFEST
     if not directory.is_dir():
         raise ModelError(directory, "is not a model directory")
-    if not path.is_file():
-        raise ModelError(directory, f"has no {MANIFEST}")
-    if path.stat().st_size > MAX_MANIFEST_BYTES:
-        raise ModelIntegrityError(path, "manifest is too large to be genuine")
+    path = directory / MANIFEST
+    data = _read_capped(path, "manifest")
     try:
-        manifest = Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise ModelIntegrityError(path, f"manifest is not valid: {first}") from None
-    if manifest.format_version != FORMAT_VERSION:
+        version = json.loads(data.decode("utf-8", "replace")).get("format_version")
+    except (ValueError, AttributeError, RecursionError):
+        version = None
+    if isinstance(version, int) and version != FORMAT_VERSION:
         raise ModelError(
-            path, f"format_version {manifest.format_version} (this alignscore reads {FORMAT_VERSION})"
-        )
-    if manifest.artifact != ARTIFACT:
-        raise ModelIntegrityError(path, f"artifact must be {ARTIFACT!r}, got {manifest.artifact!r}")
-    return manifest
+            path, f"format_version {version}: this alignscore reads scorecards of format "
+            f"{FORMAT_VERSION}; retrain with `alignscore train`",
+        )  # fmt: skip
+    return _parse(data, Manifest, path, "manifest")
 
 
-def _verified_artifact(directory: str | Path) -> tuple[bytes, Manifest, Path]:
-    """The artifact's bytes, once its SHA-256 matches the manifest and it is a zip file."""
+def load_scorecard_file(directory: str | Path) -> tuple[ScorecardFile, Manifest]:
+    """Check, then read, the scorecard in ``directory``: manifest, hash, then every number."""
     root = Path(directory)
     manifest = read_manifest(root)
-    path = root / ARTIFACT
-    if not path.is_file():
-        raise ModelError(root, f"has no {ARTIFACT}")
-    data = path.read_bytes()
+    path = root / SCORECARD
+    data = _read_capped(path, "scorecard")
     digest = sha256_bytes(data)
-    if digest != manifest.artifact_sha256:
+    if digest != manifest.scorecard_sha256:
         raise ModelIntegrityError(
             path,
             f"SHA-256 {digest[:16]}... does not match the manifest's "
-            f"{manifest.artifact_sha256[:16]}...: the file was altered; refusing to load it",
+            f"{manifest.scorecard_sha256[:16]}...: the file was altered; refusing to load it",
         )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ModelIntegrityError(path, "is not a skops file (refusing to load it)")
-    return data, manifest, path
-
-
-def load_model(directory: str | Path) -> tuple[ConstrainedLogisticRegression, Manifest]:
-    """Check, then load, the fitted estimator in ``directory`` with skops.
-
-    Raises :class:`ModelIntegrityError` before deserialising anything if the artifact does
-    not match its manifest, or if it would construct a type outside :data:`TRUSTED_TYPES`.
-    """
-    import skops.io as sio
-
-    from ._classifier import ConstrainedLogisticRegression
-
-    data, manifest, path = _verified_artifact(directory)
-    try:
-        untrusted = sio.get_untrusted_types(data=data)
-    except Exception as exc:  # any failure to audit means: do not load
-        raise ModelIntegrityError(path, f"cannot be audited ({exc}); refusing to load it") from None
-    extra = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if extra:
-        raise ModelIntegrityError(path, f"would construct untrusted types {extra}; refusing")
-    model = sio.loads(data, trusted=TRUSTED_TYPES)
-    if not isinstance(model, ConstrainedLogisticRegression):
-        raise ModelIntegrityError(path, f"holds a {type(model).__name__}, not a model")
-    if len(model.coef_) != len(manifest.features):
-        raise ModelIntegrityError(path, "the model's inputs do not match the manifest's features")
-    return model, manifest
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """The fitted numbers scoring needs, read from a verified artifact (see
-    :func:`load_parameters`)."""
-
-    coef_: np.ndarray
-    intercept_: float
-    mean_: np.ndarray
-    scale_: np.ndarray
-
-
-_PARAMETER_NAMES = ("coef_", "intercept_", "mean_", "scale_")
-
-
-def load_parameters(directory: str | Path) -> tuple[Parameters, Manifest]:
-    """Check the artifact like :func:`load_model`, then read only the fitted numbers from it.
-
-    Scoring needs four arrays, not an estimator: they are read from the skops file's own
-    layout (``schema.json`` naming ``.npy`` files, loaded with ``allow_pickle=False``), so
-    nothing is constructed, no code can run, and neither skops nor scikit-learn has to be
-    imported (which costs more than a second at every start of the CLI). A test checks that
-    the numbers equal those of the estimator :func:`load_model` returns.
-    """
-    data, manifest, path = _verified_artifact(directory)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            schema = json.loads(archive.read("schema.json"))
-            if schema.get("__class__") != "ConstrainedLogisticRegression" or schema.get(
-                "__module__"
-            ) != "alignscore._classifier":
-                raise ModelIntegrityError(path, "does not hold a ConstrainedLogisticRegression")
-            attributes = schema["content"]["content"]
-            values = {name: _read_value(archive, attributes[name]) for name in _PARAMETER_NAMES}
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise ModelIntegrityError(path, f"is not a readable model artifact ({exc})") from None
-    params = Parameters(
-        coef_=np.asarray(values["coef_"], dtype=np.float64),
-        intercept_=float(values["intercept_"]),
-        mean_=np.asarray(values["mean_"], dtype=np.float64),
-        scale_=np.asarray(values["scale_"], dtype=np.float64),
-    )
-    if len(params.coef_) != len(manifest.features):
-        raise ModelIntegrityError(path, "the model's inputs do not match the manifest's features")
-    return params, manifest
-
-
-def _read_value(archive: zipfile.ZipFile, node: dict) -> Any:
-    """One attribute from a skops schema node: a numpy array file or a JSON number."""
-    if node.get("type") == "numpy":
-        with archive.open(node["file"]) as fh:
-            return np.load(io.BytesIO(fh.read()), allow_pickle=False)
-    if node.get("is_json"):
-        return json.loads(node["content"])
-    raise ValueError(f"unexpected node {node.get('__loader__')!r}")
+    card = _parse(data, ScorecardFile, path, "scorecard")
+    if card.rules_sha256 != manifest.rules_sha256:
+        raise ModelIntegrityError(path, "the scorecard and its manifest name different rules")
+    if any(not math.isfinite(x) for row in card.covariance for x in row):  # belt and braces
+        raise ModelIntegrityError(path, "covariance holds a number that is not finite")
+    return card, manifest

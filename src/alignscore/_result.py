@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "BANDS",
+    "BAND_NAMES",
+    "NOT_RATED",
     "Contribution",
     "EvidenceQuote",
     "Lever",
@@ -30,6 +32,10 @@ BANDS: tuple[tuple[str, float, float], ...] = (
     ("Tailwind", 60.0, 80.0),
     ("Strong tailwind", 80.0, 100.0),
 )
+BAND_NAMES: tuple[str, ...] = tuple(b[0] for b in BANDS)
+#: The band of a firm about whom too little is known (rating agencies' NR): its score and
+#: explanation are still given.
+NOT_RATED = "Not rated"
 
 
 class _Model(BaseModel):
@@ -42,25 +48,26 @@ class EvidenceQuote(_Model):
 
 
 class Contribution(_Model):
-    """One term of the log-odds: a rule that fired, or one of the model's inputs."""
+    """One term of the log-odds: a favour rule that fired, ``value = weight * units``.
 
-    source: Literal["rule", "model"]
+    ``units`` is 1 for a yes/no rule and the measured amount of a graded signal (for example
+    3.2 units of "per 10 points of overseas revenue"); ``fact`` words what the firm is or has
+    ("Listed in the United States", "Overseas revenue 96%").
+    """
+
+    source: Literal["rule"] = "rule"
     id: str
     label: str
+    fact: str
     value: float
+    units: float
+    weight: float
+    prior: float
+    std_error: float
     input_value: str | None = None
     signal: str | None = None
     rationale: str | None = None
     evidence: list[EvidenceQuote] = []
-    #: For a model input (``None`` for a rule): ``value == coefficient * (model_input -
-    #: reference_value)`` when ``known``, else 0. ``model_input`` is the input as the model
-    #: reads it, after its ``transform`` (0/1 for an indicator or a yes/no column,
-    #: ``log(1 + x)`` for ``log1p``); ``reference_value`` is its training mean.
-    coefficient: float | None = None
-    reference_value: float | None = None
-    known: bool | None = None
-    model_input: float | None = None
-    transform: Literal["value", "log1p", "indicator"] | None = None
 
 
 class RuleOutcome(_Model):
@@ -71,7 +78,11 @@ class RuleOutcome(_Model):
     signal: str
     kind: Literal["favour", "risk"]
     state: Literal["fired", "not fired", "not evaluable", "not in effect"]
+    #: A favour rule's learned weight (log-odds per unit) and the analysts' prior for it;
+    #: ``None`` for a risk rule.
     weight: float | None
+    prior: float | None = None
+    units: float = 0.0
     #: A risk rule's severity; ``None`` for a favour rule.
     severity: Literal["low", "medium", "high"] | None = None
     contribution: float
@@ -97,9 +108,14 @@ class RiskFlag(_Model):
 
 
 class Lever(_Model):
-    """The smallest change to one actionable input that moves the firm into another band."""
+    """The smallest change to one actionable input that moves the firm into another band.
+
+    ``kind`` says what it would take: ``status`` (a designation, a listing, a contract: what
+    the firm would have to obtain) or ``business_mix`` (where its revenue comes from and what
+    it spends on)."""
 
     input: str
+    kind: Literal["status", "business_mix"]
     label: str
     direction: Literal["up", "down"]
     current: str
@@ -122,19 +138,27 @@ class ScoreResult(_Model):
     """A firm's score and its exact explanation.
 
     ``baseline`` plus every contribution's ``value`` equals ``log_odds`` (to float precision);
-    ``probability`` is the logistic of ``log_odds``; ``score`` is 100 x ``probability``.
+    ``probability`` is ``floor + (1 - 2 floor) * logistic(log_odds)``; ``score`` is 100 x
+    ``probability`` and lies within [``score_low``, ``score_high``], its ``interval`` (80%)
+    range from the weights' uncertainty. ``band`` is "Not rated" when ``coverage`` is below
+    ``min_coverage``.
     """
 
     name: str
     row: int | str
     score: float
+    score_low: float
+    score_high: float
+    interval: float
     band: str
+    rated: bool
     probability: float
     log_odds: float
     coverage: float
+    min_coverage: float
     baseline: float
-    rules_log_odds: float
-    model_log_odds: float
+    #: The log-odds the analysts' prior weights alone would give (the same rules, untrained).
+    prior_log_odds: float
     contributions: list[Contribution]
     reasons: list[Reason]
     risk_flags: list[RiskFlag]
@@ -151,10 +175,12 @@ class ScoreResult(_Model):
     peer_deciles_in_class: list[float] = []
     peer_count: int = 0
     peer_count_in_class: int = 0
-    disagreement: str | None
     unknown_inputs: list[str]
     rules: list[RuleOutcome]
     profile: dict[str, str | float | bool | int | None]
+    #: Where the profile's facts come from, when the input says so (a ``profile_source``
+    #: column, as the Tushare Pro builder writes).
+    profile_source: str | None = None
     methodology: Methodology
 
     def to_json(self) -> str:

@@ -1,10 +1,13 @@
 """A rules directory, loaded, checked against the contract and the seeds, and compiled.
 
-:meth:`RuleSet.load` reads ``taxonomy.yaml``, ``model_inputs.yaml`` and every other ``*.yaml``
-file as rule files (in file-name order), validates each with the strict models of
-``_rules_schema.py``, compiles every condition (``_conditions.py``) and checks that each
-evidence quote stands in the seed it cites. Any problem is a :class:`RulesError` naming the file
-and the rule. :meth:`RuleSet.evaluate` then runs all rules over a batch of firms at once.
+:meth:`RuleSet.load` reads ``taxonomy.yaml`` and every other ``*.yaml`` file as rule files (in
+file-name order), validates each with the strict models of ``_rules_schema.py``, compiles every
+condition (``_conditions.py``), checks that a favour rule can fire only on a fact the firm has
+(never on an absent value) and that each evidence quote stands in the seed it cites. Any problem
+is a :class:`RulesError` naming the file and the rule. :meth:`RuleSet.evaluate` then runs all
+rules over a batch of firms at once, giving each rule's state and each favour rule's *units*
+(1 when a yes/no rule fires, the measured amount for a graded signal, 0 otherwise): the
+scorecard's inputs.
 """
 
 from __future__ import annotations
@@ -20,17 +23,24 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from ._columns import PROVINCES, SECTORS, Kind
-from ._conditions import SECTOR_CLASSES, Node, compile_condition, rule_columns
+from ._conditions import (
+    SECTOR_CLASSES,
+    GradedNode,
+    Node,
+    absence_problems,
+    compile_condition,
+    compile_graded,
+    rule_columns,
+)
 from ._evidence import Seeds
 from ._resources import bundled
-from ._rules_schema import Evidence, ModelInputsFile, Rule, RuleFile, TaxonomyFile, format_errors
+from ._rules_schema import Evidence, Rule, RuleFile, TaxonomyFile, format_errors
 from ._yaml import load_yaml
 from .exceptions import RulesError
 
 __all__ = ["STATE_NAMES", "CompiledRule", "RuleResults", "RuleSet"]
 
 TAXONOMY_FILE = "taxonomy.yaml"
-INPUTS_FILE = "model_inputs.yaml"
 
 #: Rule states in :attr:`RuleResults.states`.
 FIRED, NOT_FIRED, NOT_EVALUABLE, NOT_IN_EFFECT = 1, 0, -1, -2
@@ -52,6 +62,20 @@ class CompiledRule:
     def id(self) -> str:
         return self.spec.id
 
+    @property
+    def graded(self) -> GradedNode | None:
+        return self.node if isinstance(self.node, GradedNode) else None
+
+    @property
+    def direction(self) -> str:
+        """The way the data may move this rule's weight: the sign of the analysts' prior."""
+        return "increasing" if (self.spec.weight or 0.0) > 0 else "decreasing"
+
+    @property
+    def max_units(self) -> float:
+        graded = self.graded
+        return graded.cap if graded is not None else 1.0
+
 
 @dataclass
 class RuleResults:
@@ -63,6 +87,7 @@ class RuleResults:
 
     by_rule: np.ndarray
     values: dict[str, np.ndarray]  # the columns the rules saw, derived ones included
+    units: np.ndarray  # favour rules x rows, float64: the scorecard's inputs (0 unless fired)
 
     @property
     def states(self) -> np.ndarray:
@@ -160,19 +185,30 @@ class RuleSet:
         directory: Path,
         rules: list[CompiledRule],
         taxonomy: Taxonomy,
-        inputs: ModelInputsFile,
         seeds: Seeds,
         sha256: str,
     ) -> None:
         self.directory = directory
         self.rules = rules
         self.taxonomy = taxonomy
-        self.inputs = inputs
         self.seeds = seeds
         self.sha256 = sha256
         self.favour = [r for r in rules if r.spec.kind == "favour"]
         self.risk = [r for r in rules if r.spec.kind == "risk"]
-        self.weights = np.array([r.spec.weight for r in self.favour], dtype=np.float64)
+        #: The analysts' prior weights of the favour rules (log-odds per unit), in rule order.
+        self.priors = np.array([r.spec.weight for r in self.favour], dtype=np.float64)
+        self._favour_idx = np.array([i for i, r in enumerate(rules) if r.spec.kind == "favour"], dtype=int)
+        self._graded = [
+            (k, r.graded) for k, r in enumerate(self.favour) if r.graded is not None
+        ]
+
+    @property
+    def favour_ids(self) -> list[str]:
+        return [r.id for r in self.favour]
+
+    @property
+    def directions(self) -> list[str]:
+        return [r.direction for r in self.favour]
 
     @classmethod
     def load(cls, directory: str | Path | None = None, seeds: str | Path | None = None) -> RuleSet:
@@ -183,21 +219,18 @@ class RuleSet:
             raise RulesError(root, "is not a directory of rules files")
         seeds_ = Seeds(seed_dir)
         files = sorted(root.glob("*.yaml"))
-        taxonomy_path, inputs_path = root / TAXONOMY_FILE, root / INPUTS_FILE
-        for needed in (taxonomy_path, inputs_path):
-            if not needed.exists():
-                raise RulesError(needed, "missing: a rules directory needs this file")
+        taxonomy_path = root / TAXONOMY_FILE
+        if not taxonomy_path.exists():
+            raise RulesError(taxonomy_path, "missing: a rules directory needs this file")
         tax_spec = _validated(TaxonomyFile, load_yaml(taxonomy_path), taxonomy_path)
         for sc in tax_spec.sector_classes:
             _check_evidence(sc.evidence, seeds_, taxonomy_path, None)
         _check_evidence(tax_spec.talent_clusters.evidence, seeds_, taxonomy_path, None)
         taxonomy = Taxonomy.from_spec(tax_spec, taxonomy_path)
-        inputs = _validated(ModelInputsFile, load_yaml(inputs_path), inputs_path)
-        _check_inputs(inputs, inputs_path, seeds_)
         compiled: list[CompiledRule] = []
         seen: dict[str, Path] = {}
         for path in files:
-            if path.name in (TAXONOMY_FILE, INPUTS_FILE):
+            if path.name == TAXONOMY_FILE:
                 continue
             spec = _validated(RuleFile, load_yaml(path), path)
             for rule in spec.rules:
@@ -206,12 +239,12 @@ class RuleSet:
                         path, f"duplicate rule id (also in {seen[rule.id].name})", rule_id=rule.id
                     )
                 seen[rule.id] = path
-                node = compile_condition(rule.condition, str(path), rule.id)
+                node = compile_rule(rule, str(path))
                 _check_evidence(rule.evidence, seeds_, path, rule.id)
                 compiled.append(CompiledRule(rule, node, path.name))
         if not compiled:
             raise RulesError(root, "holds no rule files")
-        return cls(root, compiled, taxonomy, inputs, seeds_, _hash_files(files))
+        return cls(root, compiled, taxonomy, seeds_, _hash_files(files))
 
     # --- evaluation ------------------------------------------------------------------------
 
@@ -244,10 +277,13 @@ class RuleSet:
                 active = _active(rule.spec, dates)
                 if active is not None:
                     row[~active] = NOT_IN_EFFECT
-        return RuleResults(by_rule, ctx)
+        units = (by_rule[self._favour_idx] == FIRED).astype(np.float64)
+        for k, graded in self._graded:
+            units[k] *= graded.units(ctx)
+        return RuleResults(by_rule, ctx, units)
 
     def favour_index(self) -> np.ndarray:
-        return np.array([i for i, r in enumerate(self.rules) if r.spec.kind == "favour"], dtype=int)
+        return self._favour_idx
 
     def risk_index(self) -> np.ndarray:
         return np.array([i for i, r in enumerate(self.rules) if r.spec.kind == "risk"], dtype=int)
@@ -278,30 +314,18 @@ def _active(rule: Rule, dates: np.ndarray) -> np.ndarray | None:
     return active
 
 
-def _check_inputs(inputs: ModelInputsFile, path: Path, seeds: Seeds) -> None:
-    columns = rule_columns()
-    ids: set[str] = set()
-    for spec in inputs.inputs:
-        if spec.id in ids:
-            raise RulesError(path, f"duplicate model input id {spec.id!r}")
-        ids.add(spec.id)
-        if spec.column not in columns:
-            raise RulesError(path, f"model input {spec.id!r} names unknown column {spec.column!r}")
-        kind = columns[spec.column].kind
-        if spec.transform == "indicator":
-            if kind is not Kind.CATEGORY or not spec.values:
-                raise RulesError(
-                    path, f"model input {spec.id!r}: 'indicator' needs a category column and values"
-                )
-            vocab = columns[spec.column].vocabulary
-            bad = [v for v in spec.values if v not in vocab]
-            if bad:
-                raise RulesError(path, f"model input {spec.id!r}: {bad[0]!r} not in {spec.column}")
-        elif kind is Kind.CATEGORY:
-            raise RulesError(
-                path, f"model input {spec.id!r}: category column {spec.column!r} needs 'indicator'"
-            )
-        _check_evidence(spec.evidence, seeds, path, spec.id)
+def compile_rule(rule: Rule, file: str) -> Node:
+    """Compile a rule's condition (or graded signal), and refuse a favour rule that could fire
+    on an absent value (so that writing ``false`` or ``0`` where a field was blank could move
+    a score)."""
+    if rule.graded is not None:
+        node: Node = compile_graded(rule.graded, rule.condition, file, rule.id)
+    else:
+        node = compile_condition(rule.condition, file, rule.id)
+    if rule.kind == "favour":
+        for problem in absence_problems(node):
+            raise RulesError(file, f"a favour rule must fire only on a fact the firm has: {problem}", rule_id=rule.id)
+    return node
 
 
 def _hash_files(files: list[Path]) -> str:

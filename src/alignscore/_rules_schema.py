@@ -1,8 +1,8 @@
 """The file formats of a rules directory, as strict pydantic models.
 
-A rules directory holds ``taxonomy.yaml`` (sector classes and talent clusters),
-``model_inputs.yaml`` (the classifier's inputs and the directions analysts allow them), and any
-number of rule files. Every model forbids unknown keys; :func:`format_errors` turns pydantic's
+A rules directory holds ``taxonomy.yaml`` (sector classes and talent clusters) and any number of
+rule files. The rules are the scorecard: each favour rule is one input of the classifier, with
+the analysts' prior weight, whose sign is the direction the data may not reverse. Every model forbids unknown keys; :func:`format_errors` turns pydantic's
 errors into one line naming the place, with a "did you mean" for a misspelt key.
 """
 
@@ -20,9 +20,8 @@ __all__ = [
     "OPERATORS",
     "Condition",
     "Evidence",
-    "InputSpec",
+    "Graded",
     "Leaf",
-    "ModelInputsFile",
     "Rule",
     "RuleFile",
     "SectorClass",
@@ -94,16 +93,44 @@ AnyOf.model_rebuild()
 NotOf.model_rebuild()
 
 
+class Graded(_Strict):
+    """A numeric signal whose contribution grows with the value, from a stated reference.
+
+    ``units = min(cap, max(0, (x - reference) / per))`` on the ``linear`` scale, and
+    ``min(cap, max(0, log10(x / reference) / per))`` on the ``log10`` scale; the rule's weight
+    is log-odds per unit. A value at or below the reference (0 included) gives 0 units, the
+    same as an unknown value: absence never moves a score. ``fact`` words the firm's value for
+    reasons, with ``{value}`` formatted by its spec (``{value:.0%}``).
+    """
+
+    column: str
+    reference: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    per: float = Field(gt=0.0, allow_inf_nan=False)
+    cap: float = Field(gt=0.0, allow_inf_nan=False)
+    scale: Literal["linear", "log10"] = "linear"
+    fact: str = Field(min_length=3, pattern=r"\{value(:[^{}]*)?\}")
+
+    @_model_validator(mode="after")
+    def _log_reference(self) -> Graded:
+        if self.scale == "log10" and self.reference <= 0:
+            raise ValueError("a log10 scale needs a reference above 0")
+        return self
+
+
 class Rule(_Strict):
-    """One rule. Favour rules carry a ``weight`` in log-odds; risk rules a ``severity``."""
+    """One rule. Favour rules carry a ``weight`` in log-odds (the analysts' prior; per unit
+    for a ``graded`` rule); risk rules a ``severity``. A favour rule fires on a fact the firm
+    has: its ``condition`` (or, for a graded rule, its optional gate) must not hold for an
+    absent value (``false``, ``0``, ``private``, ``unlisted``)."""
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
     title: str = Field(min_length=3)
     signal: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     kind: Literal["favour", "risk"] = "favour"
-    weight: float | None = None
+    weight: float | None = Field(default=None, allow_inf_nan=False)
     severity: Literal["low", "medium", "high"] | None = None
-    condition: Condition
+    condition: Condition | None = None
+    graded: Graded | None = None
     rationale: str = Field(min_length=10)
     evidence: list[Evidence] = Field(min_length=1)
     effective_from: dt.date | None = None
@@ -121,6 +148,10 @@ class Rule(_Strict):
                 raise ValueError("a risk rule has no 'weight' (it never moves the score)")
             if self.severity is None:
                 raise ValueError("a risk rule needs a 'severity': low, medium or high")
+        if self.condition is None and self.graded is None:
+            raise ValueError("a rule needs a 'condition' (or, for a numeric signal, 'graded')")
+        if self.graded is not None and self.kind != "favour":
+            raise ValueError("'graded' is for favour rules; a risk rule has a 'condition'")
         if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
             raise ValueError("'effective_from' is after 'effective_to'")
         return self
@@ -149,28 +180,10 @@ class TaxonomyFile(_Strict):
     talent_clusters: TalentClusters
 
 
-class InputSpec(_Strict):
-    """One input of the classifier: a column, how it becomes a number, the allowed direction."""
-
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    label: str
-    column: str
-    transform: Literal["value", "log1p", "indicator"] = "value"
-    values: list[str] | None = None  # for ``indicator``: the category values that count as 1
-    direction: Literal["increasing", "decreasing", "free"]
-    rationale: str = Field(min_length=10)
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class ModelInputsFile(_Strict):
-    schema_version: Literal[1]
-    inputs: list[InputSpec] = Field(min_length=1)
-
-
 _MODELS: dict[str, type[BaseModel]] = {
     "all": AllOf, "any": AnyOf, "not": NotOf, "leaf": Leaf, "condition": Leaf,
     "rules": Rule, "evidence": Evidence, "sector_classes": SectorClass,
-    "talent_clusters": TalentClusters, "inputs": InputSpec,
+    "talent_clusters": TalentClusters, "graded": Graded,
 }  # fmt: skip
 
 

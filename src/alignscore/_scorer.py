@@ -17,21 +17,23 @@ import pyarrow as pa
 
 from ._engine import Engine, ScoreArrays
 from ._explain import Peers, explain_rows
-from ._features import RULES_FEATURE
-from ._persist import load_parameters
+from ._persist import load_scorecard_file
 from ._profile import FirmProfile
 from ._profiles import Profiles
 from ._read import Chunk, iter_chunks, iter_profiles, ordered_map
 from ._resources import bundled
 from ._result import ScoreResult
 from ._rules import RuleSet
+from ._scorecard import Scorecard
 from ._validate import raise_on_problems
 from .exceptions import InputError, UnknownFirmError
 
 __all__ = ["RESULT_COLUMNS", "Scorer"]
 
 #: Columns ``score_frame`` adds, in order.
-RESULT_COLUMNS = ("score", "band", "probability", "coverage", "reasons", "risk_flags")
+RESULT_COLUMNS = (
+    "score", "score_low", "score_high", "band", "probability", "coverage", "reasons", "risk_flags",
+)  # fmt: skip
 
 
 def _as_date(value: str | dt.date | None) -> dt.date:
@@ -143,8 +145,8 @@ class Scorer:
         if key not in cache:
             ruleset = RuleSet.load(self.rules)
             model_dir = Path(self.model) if self.model is not None else bundled("models", "default")
-            model, manifest = load_parameters(model_dir)
-            cache[key] = Engine(ruleset, model, manifest, manifest.artifact_sha256)
+            card, manifest = load_scorecard_file(model_dir)
+            cache[key] = Engine(ruleset, Scorecard.from_file(card), manifest.scorecard_sha256)
         return cache[key]
 
     @property
@@ -271,7 +273,7 @@ class Scorer:
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Scorer:
         """Train a new model on labelled firms ``X`` (labels ``y`` or X's ``favoured`` column)."""
-        from ._train import fit_model, training_data  # scikit-learn, only when training
+        from ._train import fit_scorecard, training_data  # scikit-learn, only when training
 
         frame = X.copy()
         if y is not None:
@@ -280,11 +282,10 @@ class Scorer:
         profiles = batches[0]
         ruleset = RuleSet.load(self.rules)
         data = training_data(profiles, ruleset, self.as_of_date)
-        directions = ["increasing"] + [s.direction for s in ruleset.inputs.inputs]
-        model = fit_model(data.combined, data.y, directions, self.random_state)
-        self.engine_ = Engine(ruleset, model, None, "unsaved (trained in memory)")
+        model = fit_scorecard(data.units, data.y, data.groups, ruleset, self.random_state)
+        self.engine_ = Engine(ruleset, Scorecard.from_classifier(model, ruleset), "unsaved (trained in memory)")
         self.classes_ = np.array([0, 1])
-        self.feature_names_ = [RULES_FEATURE] + [s.id for s in ruleset.inputs.inputs]
+        self.feature_names_ = list(ruleset.favour_ids)
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

@@ -199,11 +199,11 @@ def train(
     output: Annotated[Path, typer.Option("-o", "--output", help="Model directory to write.")],
     rules: RulesOpt = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    repeats: Annotated[int, typer.Option("--repeats", help="Repeats of 5-fold CV for the model card's metrics.")] = 10,
+    repeats: Annotated[int, typer.Option("--repeats", help="Repeats of grouped 5-fold CV for the model card's metrics.")] = 5,
 ) -> None:
-    """Train the classifier reproducibly and write a model directory (artifact, manifest, card)."""
+    """Learn the scorecard's weights reproducibly and write a model directory (scorecard, manifest, card)."""
     manifest = api.train_model(data, output, rules=rules, seed=seed, repeats=repeats)
-    _err(f"wrote {output} (artifact sha256 {manifest.artifact_sha256[:16]}...)")
+    _err(f"wrote {output} (scorecard sha256 {manifest.scorecard_sha256[:16]}...)")
 
 
 @app.command()
@@ -212,10 +212,11 @@ def evaluate(
     data: Annotated[Path, typer.Argument(help="Labelled firms (CSV).")],
     rules: RulesOpt = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    repeats: Annotated[int, typer.Option("--repeats")] = 10,
+    repeats: Annotated[int, typer.Option("--repeats")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
-    """Repeated cross-validation of four scorers: baseline, rules only, classifier only, combined."""
+    """Grouped CV, leave-one-sector-class-out and a temporal split: the learned scorecard against
+    the analysts' prior scorecard and hard-tech-only / ownership-only baselines."""
     metrics = api.evaluate_model(data, rules=rules, seed=seed, repeats=repeats)
     typer.echo(json.dumps(metrics, indent=2) if as_json else api.metrics_table(metrics))
 
