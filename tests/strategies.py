@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from alignscore._columns import OWNERSHIPS, PROFILE_COLUMNS, PROVINCES, SECTORS, VENUES
-from alignscore._persist import save_model
+from alignscore._persist import save_scorecard
 from alignscore._rules import RuleSet
 from alignscore._synthetic import synthetic_firms
 
@@ -121,20 +121,18 @@ def fitted_scorer(rules: str | Path | None = None):
 
 
 def build_model_dir(directory: Path) -> Path:
-    """A valid model directory (artifact, manifest, card) matching the bundled rules."""
+    """A valid model directory (scorecard, manifest, card) matching the bundled rules."""
     scorer = fitted_scorer()
-    model = scorer.engine_.model
+    card = scorer.engine_.scorecard
     ruleset = RuleSet.load()
     fields = {
-        "features": list(scorer.feature_names_),
-        "directions": list(model.directions),
         "rules_sha256": ruleset.sha256,
         "training_data": "synthetic (tests)",
         "training_data_sha256": "0" * 64,
         "training_rows": 160,
-        "parameters": {"C": model.C, "calibrate": model.calibrate, "seed": 0},
+        "parameters": {"shrinkage": card.shrinkage, "seed": 0},
         "metrics": {},
         "command": "tests/strategies.py build_model_dir",
     }
-    save_model(directory, model, fields, "# test model\n")
+    save_scorecard(directory, card.to_file(), fields, "# test model\n")
     return directory
