@@ -2,9 +2,10 @@
 
 Rules: each case is the shipped ``rules/*.yaml`` copied into a temporary directory plus one bad
 file; :meth:`RuleSet.load` must refuse it with :class:`RulesError` in well under two seconds.
-Models: a valid model directory is built once (the default model may not exist yet), copied,
-and damaged; :func:`load_model`, ``Scorer(model=dir)`` and ``alignscore score --model dir`` must
-refuse it with :class:`ModelIntegrityError` (exit code 2 on the CLI) before deserialising.
+Models: a valid scorecard directory is built once, copied, and damaged (many damages re-seal the
+manifest's hash, so the content checks alone must refuse them); :func:`load_scorecard_file`,
+``Scorer(model=dir)`` and ``alignscore score --model dir`` must refuse it with
+:class:`ModelError` (exit code 2 on the CLI) before any number is used.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import builtins
 import hashlib
 import json
 import pickle  # noqa: TID251 - to plant a payload (never to load a model)
+import re
 import shutil
 import time
 from pathlib import Path
@@ -20,12 +22,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
 
-from alignscore._persist import ARTIFACT, MANIFEST, load_model
+from alignscore._persist import MANIFEST, SCORECARD, load_scorecard_file
 from alignscore._resources import bundled
 from alignscore._rules import RuleSet
 from alignscore._scorer import Scorer
 from alignscore.cli import app
-from alignscore.exceptions import ModelIntegrityError, RulesError
+from alignscore.exceptions import ModelError, RulesError
 from tests import strategies
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -151,51 +153,97 @@ class _Planted:
         return (builtins.open, (str(self.path), "w"))
 
 
+def _reseal(directory: Path, data: bytes) -> None:
+    """Write ``data`` as the scorecard and put its hash in the manifest: only the content checks
+    are left to refuse it."""
+    (directory / SCORECARD).write_bytes(data)
+    manifest = _manifest(directory)
+    manifest["scorecard_sha256"] = hashlib.sha256(data).hexdigest()
+    _write_manifest(directory, manifest)
+
+
+def _edited(directory: Path, edit) -> bytes:
+    data = json.loads((directory / SCORECARD).read_text(encoding="utf-8"))
+    edit(data)
+    return json.dumps(data).encode()
+
+
 def _damage(kind: str, directory: Path, marker: Path) -> str:
     """Damage ``directory`` in one way; return the message fragment the refusal must carry."""
-    artifact = directory / ARTIFACT
-    if kind == "artifact_one_byte":
-        data = bytearray(artifact.read_bytes())
+    card = directory / SCORECARD
+    if kind == "scorecard_one_byte":
+        data = bytearray(card.read_bytes())
         data[len(data) // 2] ^= 0x01
-        artifact.write_bytes(bytes(data))
+        card.write_bytes(bytes(data))
         return "does not match the manifest's"
     if kind == "manifest_hash_changed":
         data = _manifest(directory)
-        digest = data["artifact_sha256"]
-        data["artifact_sha256"] = ("0" if digest[0] != "0" else "1") + digest[1:]
+        digest = data["scorecard_sha256"]
+        data["scorecard_sha256"] = ("0" if digest[0] != "0" else "1") + digest[1:]
         _write_manifest(directory, data)
         return "does not match the manifest's"
     if kind == "manifest_broken_json":
         text = (directory / MANIFEST).read_text(encoding="utf-8")
         (directory / MANIFEST).write_text(text[: len(text) // 2], encoding="utf-8")
-        return "manifest is not valid"
+        return "manifest is not valid JSON"
     if kind == "manifest_extra_key":
         data = _manifest(directory)
         data["loader"] = "pickle"
         _write_manifest(directory, data)
-        return "manifest is not valid"
+        return "manifest is not valid: loader: Extra inputs are not permitted"
     if kind == "planted_pickle":
-        payload = pickle.dumps(_Planted(marker))
-        artifact.write_bytes(payload)
+        _reseal(directory, pickle.dumps(_Planted(marker)))
+        return "scorecard is not valid JSON"
+    if kind == "inconsistent_lengths":
+        _reseal(directory, _edited(directory, lambda d: d["covariance"].pop()))
+        return "covariance must be"
+    if kind == "weight_not_a_number":
+        _reseal(directory, _edited(directory, lambda d: d["weights"][3].update(weight="heavy")))
+        return "weights.3.weight: Input should be a valid number"
+    if kind == "weight_against_direction":
+        _reseal(directory, _edited(directory, lambda d: d["weights"][3].update(weight=2.0)))
+        return "is against its direction (decreasing)"
+    if kind == "nan_weight":
+        _reseal(directory, card.read_bytes().replace(b'"baseline": 0.0', b'"baseline": NaN', 1))
+        return "NaN is not a number a scorecard may hold"
+    if kind == "deeply_nested":
+        _reseal(directory, b'{"covariance": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+        return "nested too deeply to be genuine"
+    if kind == "huge_scorecard":
+        _reseal(directory, b'{"weights": [' + b"0.0, " * 400_000 + b"0.0]}")
+        return "more than any genuine scorecard"
+    if kind == "huge_manifest":
+        (directory / MANIFEST).write_bytes(b'{"format_version": 2, "pad": "' + b"x" * (2 << 20) + b'"}')
+        return "more than any genuine manifest"
+    if kind == "old_format":
         data = _manifest(directory)
-        data["artifact_sha256"] = hashlib.sha256(payload).hexdigest()
+        data["format_version"] = 1
         _write_manifest(directory, data)
-        return "is not a skops file (refusing to load it)"
+        return "format_version 1: this alignscore reads scorecards of format 2"
     raise AssertionError(kind)
 
 
 DAMAGE = [
-    "artifact_one_byte",
+    "scorecard_one_byte",
     "manifest_hash_changed",
     "manifest_broken_json",
     "manifest_extra_key",
     "planted_pickle",
+    "inconsistent_lengths",
+    "weight_not_a_number",
+    "weight_against_direction",
+    "nan_weight",
+    "deeply_nested",
+    "huge_scorecard",
+    "huge_manifest",
+    "old_format",
 ]
 
 
 def test_control_good_model_loads(good_model: Path) -> None:
-    model, manifest = load_model(good_model)
-    assert len(model.coef_) == len(manifest.features)
+    card, manifest = load_scorecard_file(good_model)
+    assert len(card.weights) == len(card.covariance) == len(RuleSet.load().favour)
+    assert manifest.rules_sha256 == card.rules_sha256
 
 
 def test_planted_pickle_would_run(tmp_path: Path) -> None:
@@ -210,8 +258,8 @@ def test_load_model_refuses(kind: str, good_model: Path, tmp_path: Path) -> None
     directory = _copy(good_model, tmp_path)
     marker = tmp_path / "MARKER"
     fragment = _damage(kind, directory, marker)
-    with pytest.raises(ModelIntegrityError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        load_model(directory)
+    with pytest.raises(ModelError, match=re.escape(fragment)):
+        load_scorecard_file(directory)
     assert not marker.exists()
 
 
@@ -221,7 +269,7 @@ def test_scorer_refuses(kind: str, good_model: Path, tmp_path: Path) -> None:
     marker = tmp_path / "MARKER"
     _damage(kind, directory, marker)
     scorer = Scorer(model=directory, as_of="2023-06-30")
-    with pytest.raises(ModelIntegrityError):
+    with pytest.raises(ModelError):
         scorer.score_frame(_firms())
     assert not marker.exists()
 

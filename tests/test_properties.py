@@ -7,6 +7,7 @@ exist yet, and a fitted scorer needs no model directory.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -21,9 +22,12 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from alignscore import NOT_RATED, Scorer
+from alignscore._engine import Engine
 from alignscore._read import iter_profiles
 from alignscore._resources import bundled
 from alignscore._rules import TAXONOMY_FILE, RuleSet
+from alignscore._scorecard import Scorecard
 from alignscore._validate import read_firms
 from tests import strategies
 
@@ -41,13 +45,113 @@ def _scorer():
 
 # --- the score ---------------------------------------------------------------------------------
 
+ABSENT_WORDS = {
+    "little_giant": ("false", "no", "0"), "personal_data_intensive": ("false", "N"),
+    "us_restricted": ("false", "否"), "state_project": ("no", "0"),
+    "overseas_revenue_share": ("0", "0%"), "government_revenue_share": ("0", "0.0"),
+    "rd_intensity": ("0",), "sm_intensity": ("0",), "consumer_mau_m": ("0",),
+    "revenue_cny_bn": ("0",), "employees": ("0",),
+    "ownership": ("private",), "listing_venue": ("unlisted",),
+}  # fmt: skip
+
+
+@st.composite
+def scorecards(draw: st.DrawFn) -> Scorecard:
+    """Any valid scorecard for the bundled rules: weights of any size on their declared side,
+    any positive semi-definite covariance. The properties must hold for every one of them."""
+    ruleset = _ruleset()
+    k = len(ruleset.favour)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([0.0, 0.1, 1.0, 6.0, 20.0]))
+    sizes = rng.exponential(1.0, k) * scale * (rng.random(k) < 0.9)  # some weights exactly 0
+    signs = np.where(ruleset.priors > 0, 1.0, -1.0)
+    a = rng.normal(0.0, draw(st.sampled_from([0.0, 0.3, 2.0])), (k, 3))
+    base = Scorecard.prior(ruleset)
+    return dataclasses.replace(base, weights=signs * sizes, covariance=a @ a.T + np.diag(rng.random(k) * scale))
+
+
+@functools.lru_cache(maxsize=1)
+def _ruleset() -> RuleSet:
+    return RuleSet.load()
+
+
+def _scores(card: Scorecard, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    (batch,) = list(iter_profiles(frame))
+    arrays = Engine(_ruleset(), card).score(batch.values, pd.Timestamp(S.AS_OF).date())
+    return {"score": arrays.score, "low": arrays.score_low, "high": arrays.score_high,
+            "log_odds": arrays.log_odds, "contrib": arrays.rule_contrib, "coverage": arrays.coverage}
+
+
+@PROPERTY
+@given(S.profile_rows(), scorecards(), st.data())
+def test_absence_and_unknown_give_identical_scores(row: dict, card: Scorecard, data) -> None:
+    """Writing false, 0, private or unlisted where a field was blank never moves a score
+    (it may raise coverage), whatever the weights."""
+    column = data.draw(st.sampled_from(sorted(ABSENT_WORDS)))
+    word = data.draw(st.sampled_from(ABSENT_WORDS[column]))
+    blank, absent = dict(row), dict(row)
+    blank[column], absent[column] = "", word
+    got = _scores(card, pd.DataFrame([blank, absent], dtype=object))
+    for key in ("score", "low", "high", "log_odds"):
+        assert got[key][0] == got[key][1], (column, word, key)
+    assert got["coverage"][1] >= got["coverage"][0]
+
+
+@PROPERTY
+@given(S.profile_frames(max_size=6), scorecards())
+def test_every_contribution_has_its_rules_declared_sign(frame: pd.DataFrame, card: Scorecard) -> None:
+    got = _scores(card, frame)
+    signs = np.where(_ruleset().priors > 0, 1.0, -1.0)
+    assert ((got["contrib"] * signs) >= 0).all()
+    np.testing.assert_allclose(got["contrib"].sum(axis=1) + card.baseline, got["log_odds"], rtol=0, atol=1e-9)
+
+
+NUMERIC_SIGNALS = ("overseas_revenue_share", "government_revenue_share", "rd_intensity", "sm_intensity",
+                   "consumer_mau_m", "revenue_cny_bn")  # fmt: skip
+
+
+@PROPERTY
+@given(S.profile_rows(), scorecards(), st.data())
+def test_each_rule_moves_the_score_only_in_its_declared_direction(row: dict, card: Scorecard, data) -> None:
+    """Raising a number, or turning a yes/no field true, moves the score only the way every
+    rule on that column points (never against a declared direction)."""
+    column = data.draw(st.sampled_from((*NUMERIC_SIGNALS, "little_giant", "personal_data_intensive", "us_restricted", "state_project")))
+    if column in NUMERIC_SIGNALS:
+        top = 1.0 if column.endswith("_share") else 3000.0
+        a, b = sorted(data.draw(st.lists(st.floats(0.0, top, allow_nan=False), min_size=2, max_size=2)))
+        low, high = repr(a), repr(b)
+    else:
+        low, high = data.draw(st.sampled_from(["", "false"])), "true"
+    first, second = dict(row), dict(row)
+    first[column], second[column] = low, high
+    got = _scores(card, pd.DataFrame([first, second], dtype=object))
+    directions = {r.direction for r in _ruleset().favour if column in r.node.columns()}
+    delta = got["score"][1] - got["score"][0]
+    if directions == {"increasing"}:
+        assert delta >= 0
+    elif directions == {"decreasing"}:
+        assert delta <= 0
+    else:  # a column no favour rule reads moves nothing
+        assert directions or delta == 0
+
+
+@PROPERTY
+@given(S.profile_frames(), scorecards())
+def test_every_score_is_bounded_and_inside_its_interval(frame: pd.DataFrame, card: Scorecard) -> None:
+    got = _scores(card, frame)
+    assert ((got["score"] >= 0.5) & (got["score"] <= 99.5)).all()
+    assert ((got["low"] >= 0.5) & (got["high"] <= 99.5)).all()
+    assert ((got["low"] <= got["score"]) & (got["score"] <= got["high"])).all()
+
 
 @PROPERTY
 @given(S.profile_frames())
-def test_score_within_0_100(frame: pd.DataFrame) -> None:
-    scored = _scorer().score_frame(frame)
-    assert scored["score"].between(0.0, 100.0).all()
-    assert scored["probability"].between(0.0, 1.0).all()
+def test_shipped_scores_are_bounded_with_intervals(frame: pd.DataFrame) -> None:
+    scored = Scorer(as_of=S.AS_OF).score_frame(frame)
+    assert scored["score"].between(0.5, 99.5).all()
+    assert (scored["score_low"] <= scored["score"]).all()
+    assert (scored["score"] <= scored["score_high"]).all()
+    assert scored["probability"].between(0.005, 0.995).all()
     assert scored["coverage"].between(0.0, 1.0).all()
 
 
@@ -57,28 +161,24 @@ def test_contributions_add_up_to_log_odds(frame: pd.DataFrame) -> None:
     for result in _scorer().explain(frame):
         total = result.baseline + sum(c.value for c in result.contributions)
         assert abs(total - result.log_odds) < 1e-9
-        assert 0.0 <= result.score <= 100.0
+        assert 0.5 <= result.score_low <= result.score <= result.score_high <= 99.5
 
 
-def test_model_input_overseas_share_is_constrained_increasing() -> None:
-    engine = _scorer().engine_
-    j = engine.features.index("overseas_revenue_share") - 1  # features[0] is the rules' sum
-    assert engine.beta[j] >= 0.0
-    assert engine.alpha >= 0.0
+def test_a_firm_known_by_name_alone_is_neutral_and_not_rated() -> None:
+    for scorer in (Scorer(), _scorer()):
+        result = scorer.score({"name": "Known by name alone"})
+        assert result.score == 50.0
+        assert result.score_low == result.score_high == 50.0
+        assert result.band == NOT_RATED
+        assert result.coverage == 0.0
+        assert result.contributions == []
+        assert result.reasons == []
 
 
-@PROPERTY
-@given(
-    S.profile_rows(),
-    st.floats(0.0, 1.0, allow_nan=False),
-    st.floats(0.0, 1.0, allow_nan=False),
-)
-def test_raising_overseas_share_never_lowers_the_score(row: dict, a: float, b: float) -> None:
-    low, high = sorted((a, b))
-    frame = pd.DataFrame([row, row], dtype=object)
-    frame["overseas_revenue_share"] = [repr(low), repr(high)]
-    scores = _scorer().score_frame(frame)["score"].to_numpy(dtype=float)
-    assert scores[1] >= scores[0] - 1e-12
+def test_learned_weights_keep_their_declared_signs() -> None:
+    for engine in (Scorer()._engine(), _scorer().engine_):
+        signs = np.where(engine.ruleset.priors > 0, 1.0, -1.0)
+        assert (engine.weights * signs >= 0).all()
 
 
 # --- order and repetition -----------------------------------------------------------------------
@@ -107,7 +207,7 @@ def _reordered_rules() -> tuple[Path, Path]:
     """Two copies of the rules whose rule files load in opposite orders."""
     root = Path(tempfile.mkdtemp(prefix="alignscore-rules-order-"))
     source = bundled("rules")
-    fixed = {TAXONOMY_FILE, "model_inputs.yaml"}
+    fixed = {TAXONOMY_FILE}
     rule_files = sorted(p for p in source.glob("*.yaml") if p.name not in fixed)
     out = []
     for label, files in (("forward", rule_files), ("backward", rule_files[::-1])):

@@ -33,7 +33,6 @@ from .exceptions import (
     UnknownFirmError,
 )
 
-
 #: Public names whose modules import scikit-learn (about a second): imported on first use, so
 #: that scoring (and the CLI) starts without it.
 _LAZY = {
@@ -56,13 +55,13 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "BANDS",
     "BAND_NAMES",
+    "NOT_RATED",
     "RESULT_COLUMNS",
     "AlignScoreError",
     "FirmProfile",
     "InputError",
     "ModelError",
     "ModelIntegrityError",
-    "NOT_RATED",
     "OutputError",
     "ProfileValidationError",
     "RuleSet",

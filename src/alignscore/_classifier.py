@@ -36,8 +36,9 @@ from threadpoolctl import threadpool_limits
 
 __all__ = ["DIRECTIONS", "ScorecardClassifier"]
 
-#: Allowed sign of each coefficient.
-DIRECTIONS = {"increasing": (0.0, None), "decreasing": (None, 0.0)}
+#: Allowed sign of each coefficient (the shipped scorecard uses only the first two: every rule
+#: declares its direction; ``free`` is for generic use of the estimator).
+DIRECTIONS = {"increasing": (0.0, None), "decreasing": (None, 0.0), "free": (None, None)}
 
 
 class ScorecardClassifier(ClassifierMixin, BaseEstimator):
@@ -47,9 +48,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
     ----------
     priors : array-like of shape (n_features,) or None, default=None
         The analysts' weights (log-odds per unit); ``None`` means 0 for every input.
-    directions : list of {"increasing", "decreasing"} or None, default=None
-        Allowed sign of each weight; ``None`` takes the sign of each prior (a zero prior with
-        no direction is refused).
+    directions : list of {"increasing", "decreasing", "free"} or None, default=None
+        Allowed sign of each weight; ``None`` takes the sign of each prior (``free`` where a
+        prior is 0).
     shrinkage : float, default=1.0
         Precision of the prior: how many log-loss units one unit of squared departure from the
         prior costs. Larger keeps the weights nearer the analysts'.
@@ -107,11 +108,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 f"Got shape {prior.shape} instead."
             )
         if self.directions is None:
-            if (prior == 0).any():
-                raise ValueError(
-                    f"{name} needs 'directions' where a prior is 0 (input {int(np.flatnonzero(prior == 0)[0])})."
-                )
-            directions = ["increasing" if w > 0 else "decreasing" for w in prior]
+            directions = ["increasing" if w > 0 else "decreasing" if w < 0 else "free" for w in prior]
         else:
             directions = list(self.directions)
         if len(directions) != p:
@@ -122,8 +119,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         bad = [d for d in directions if d not in DIRECTIONS]
         if bad:
             raise ValueError(
-                f"The 'directions' parameter of {name} must contain only 'increasing' or "
-                f"'decreasing'. Got {bad[0]!r} instead."
+                f"The 'directions' parameter of {name} must contain only 'increasing', "
+                f"'decreasing' or 'free'. Got {bad[0]!r} instead."
             )
         bounds = [DIRECTIONS[d] for d in directions]
         clipped = np.array([np.clip(w, lo if lo is not None else -np.inf, hi if hi is not None else np.inf)

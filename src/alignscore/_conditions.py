@@ -382,7 +382,7 @@ class GradedNode(Node):
         return base if self.gate is None else f"{base}, when {self.gate.describe()}"
 
     def why_not(self, values: Values, i: int) -> list[str]:
-        t, f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
+        t, _f = self.evaluate({k: v[i : i + 1] for k, v in values.items()})
         if t[0]:
             return []
         out: list[str] = []

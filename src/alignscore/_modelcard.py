@@ -16,7 +16,15 @@ from ._read import iter_profiles
 from ._result import BAND_NAMES, NOT_RATED
 from ._rules import RuleSet
 from ._scorecard import Scorecard
-from ._train import SCORERS, SHRINKAGE_GRID, TrainingData, evaluate, file_sha256, fit_scorecard, training_data
+from ._train import (
+    SCORERS,
+    SHRINKAGE_GRID,
+    TrainingData,
+    evaluate,
+    file_sha256,
+    fit_scorecard,
+    training_data,
+)
 from .exceptions import InputError
 
 __all__ = ["evaluate_model", "metrics_table", "train_model"]

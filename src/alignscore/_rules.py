@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ._columns import PROVINCES, SECTORS, Kind
+from ._columns import PROVINCES, SECTORS
 from ._conditions import (
     SECTOR_CLASSES,
     GradedNode,

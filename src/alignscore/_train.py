@@ -221,7 +221,7 @@ def evaluate(
                 first_round[name][test] = p
         tick()
     out: dict[str, Any] = {
-        "data": {"firms": len(y), "favoured": int(y.sum()), "events": int(len(np.unique(data.groups))),
+        "data": {"firms": len(y), "favoured": int(y.sum()), "events": len(np.unique(data.groups)),
                  "hard_cases": int(data.hard_case.sum())},
         "grouped_cv": {"folds": folds, "repeats": repeats, "seed": seed,
                        "scorers": {k: _summary(v) for k, v in per_fold.items()}},
