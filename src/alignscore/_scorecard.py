@@ -50,7 +50,7 @@ INTERVAL = 0.8
 #: Below this share of the evidence known, a firm is "Not rated". A profile with only a sector,
 #: a listing venue and a province (the Tushare ``stock_basic`` list) sits above it; a name with
 #: a sector alone, or a handful of yes/no fields, does not.
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.35
 
 
 def expit(log_odds: np.ndarray) -> np.ndarray:
