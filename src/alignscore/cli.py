@@ -266,11 +266,11 @@ def rules_list(
 @data_app.command("audit")
 @handles_errors
 def data_audit(
-    data: Annotated[Path, typer.Argument(help="Labelled firms (CSV or Parquet): the contract plus favoured.")],
+    file: Annotated[Path, typer.Argument(help="Labelled firms (CSV or Parquet): the contract plus favoured.")],
     format: Annotated[AuditFormat, typer.Option("--format", help="text or json.")] = AuditFormat.text,
 ) -> None:
     """Audit labelled firms for leakage; exit 0 when clean, 2 when the audit fails."""
-    report = api.audit_labelled(data)
+    report = api.audit_labelled(file)
     typer.echo(report.to_json() if format is AuditFormat.json else report.to_text())
     if not report.ok:
         _err(f"{report.source}: the leakage audit failed ({len(report.problems)} problem(s)):")
