@@ -5,11 +5,11 @@ import alignscore
 
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
-        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "ConstrainedLogisticRegression",
-        "FirmProfile", "InputError", "ModelError", "ModelIntegrityError", "OutputError",
+        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "AuditReport",
+        "FirmProfile", "NOT_RATED", "ScorecardClassifier", "InputError", "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
-        "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "rules_table",
+        "audit_labelled", "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "require_clean", "rules_table",
         "score_file", "synthetic_firms", "train_model", "unescape_formula", "validate_file",
         "write_reports", "write_text",
     ])  # fmt: skip

@@ -10,6 +10,7 @@ exact, evidence-linked explanation.
 True
 """
 
+from ._audit import AuditReport, audit_labelled, require_clean
 from ._lint import check_rules, rules_table
 from ._profile import FirmProfile
 from ._render import render
@@ -24,6 +25,7 @@ from ._version import __version__
 from .exceptions import (
     AlignScoreError,
     InputError,
+    LeakageError,
     ModelError,
     ModelIntegrityError,
     OutputError,
@@ -58,8 +60,10 @@ __all__ = [
     "NOT_RATED",
     "RESULT_COLUMNS",
     "AlignScoreError",
+    "AuditReport",
     "FirmProfile",
     "InputError",
+    "LeakageError",
     "ModelError",
     "ModelIntegrityError",
     "OutputError",
@@ -74,11 +78,13 @@ __all__ = [
     "UnknownFirmError",
     "ValidationReport",
     "__version__",
+    "audit_labelled",
     "check_rules",
     "evaluate_model",
     "metrics_table",
     "read_firms",
     "render",
+    "require_clean",
     "rules_table",
     "score_file",
     "synthetic_firms",

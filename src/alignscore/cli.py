@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Check and list the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+data_app = typer.Typer(help="Check labelled data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 
 class Source(StrEnum):
@@ -37,6 +39,11 @@ class Source(StrEnum):
 
 class ListFormat(StrEnum):
     table = "table"
+    json = "json"
+
+
+class AuditFormat(StrEnum):
+    text = "text"
     json = "json"
 
 
@@ -255,6 +262,22 @@ def rules_list(
         typer.echo(f"    when {row['condition']}")
         for ev in row["evidence"]:
             typer.echo(f"    \u201c{ev['quote']}\u201d ({ev['source']})")
+
+
+@data_app.command("audit")
+@handles_errors
+def data_audit(
+    file: Annotated[Path, typer.Argument(help="Labelled firms (CSV or Parquet): the contract plus favoured.")],
+    format: Annotated[AuditFormat, typer.Option("--format", help="text or json.")] = AuditFormat.text,
+) -> None:
+    """Audit labelled firms for leakage; exit 0 when clean, 2 when the audit fails."""
+    report = api.audit_labelled(file)
+    typer.echo(report.to_json() if format is AuditFormat.json else report.to_text())
+    if not report.ok:
+        _err(f"{report.source}: the leakage audit failed ({len(report.problems)} problem(s)):")
+        for problem in report.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(2)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@
 
     AlignScoreError                 base class: catch this to catch everything below
     ├── InputError                  a file or frame of firms that cannot be read at all
-    │   └── ProfileValidationError  values that break the firm-profile contract (row, column, value)
+    │   ├── ProfileValidationError  values that break the firm-profile contract (row, column, value)
+    │   └── LeakageError            labelled data that fail the leakage audit (``data audit``)
     ├── RulesError                  a rules directory that is malformed or fails the lint
     ├── ModelError                  a model directory that cannot be used
     │   └── ModelIntegrityError     a model whose bytes do not match its manifest
@@ -27,6 +28,7 @@ from pathlib import Path
 __all__ = [
     "AlignScoreError",
     "InputError",
+    "LeakageError",
     "ModelError",
     "ModelIntegrityError",
     "OutputError",
@@ -88,6 +90,20 @@ class ProfileValidationError(InputError):
             lines.append(f"... and {rest} more problem{'s' if rest != 1 else ''}")
         noun = "value breaks" if total == 1 else "values break"
         super().__init__(source, f"{total} {noun} the firm-profile contract:\n  " + "\n  ".join(lines))
+
+
+class LeakageError(InputError):
+    """Labelled data that fail the leakage audit; ``problems`` holds one sentence per problem."""
+
+    def __init__(self, source: str | Path, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(
+            source,
+            f"the labelled data fail the leakage audit ({n} problem{'s' if n != 1 else ''}); "
+            "see `alignscore data audit`, or pass --allow-leaks to use them anyway:\n  "
+            + "\n  ".join(self.problems),
+        )
 
 
 class RulesError(AlignScoreError):
