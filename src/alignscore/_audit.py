@@ -19,6 +19,9 @@ The rules (the thresholds are module constants, named below):
    5.5 times), so nine in ten firms with an unknown owner were favoured. A difference driven by
    a real correlate (unlisted firms disclose less, and one class may hold more of them) moves
    both classes' blank shares and seldom quadruples one of them while staying above 15 points.
+   On a few dozen firms a 4:1 ratio can happen by luck, so the split must also be unlikely by
+   chance: Fisher's exact test of blank-versus-known against the label, p < ``LOPSIDED_P_VALUE``
+   = 0.01 (the first version's ``ownership``: p = 0.0002).
 3. **One-class value.** A known value that occurs in at least ``MIN_FIRMS`` = 5 firms of one
    class and in no firm of the other, while the other class is at least ``MOSTLY_BLANK`` = 50%
    blank in that column, fails: the value was written where it supported the label and left
@@ -76,6 +79,9 @@ __all__ = [
 MAX_GAP_POINTS = 25
 LOPSIDED_GAP_POINTS = 15
 LOPSIDED_RATIO = 4
+#: ... and the split is unlikely by chance: Fisher's exact test of blank-vs-known against the
+#: label, two-sided, below this p-value (on a few dozen firms a 4:1 ratio happens by luck).
+LOPSIDED_P_VALUE = 0.01
 MIN_FIRMS = 5
 MOSTLY_BLANK = Fraction(1, 2)
 MIN_SEED_FILL = Fraction(7, 10)
@@ -297,7 +303,9 @@ def _gap(
         )
     if gap > MAX_GAP_POINTS:
         return audit, [f"{shares}, a gap of {_points(gap)} points (more than {MAX_GAP_POINTS})."]
-    if gap > LOPSIDED_GAP_POINTS and more >= LOPSIDED_RATIO * less:
+    if gap > LOPSIDED_GAP_POINTS and more >= LOPSIDED_RATIO * less and _by_chance(
+        b_fav, n_fav, b_dis, n_dis
+    ) < LOPSIDED_P_VALUE:
         times = (
             "never blank in the other class"
             if less == 0
@@ -308,6 +316,13 @@ def _gap(
             f"(more than {LOPSIDED_GAP_POINTS} points with one class at least {LOPSIDED_RATIO} times as often blank)."
         ]
     return audit, []
+
+
+def _by_chance(b_fav: int, n_fav: int, b_dis: int, n_dis: int) -> float:
+    """Fisher's exact test (two-sided) of blank versus known against the label."""
+    from scipy.stats import fisher_exact
+
+    return float(fisher_exact([[b_fav, n_fav - b_fav], [b_dis, n_dis - b_dis]]).pvalue)
 
 
 def _one_class(

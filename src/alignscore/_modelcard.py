@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._audit import audit_labelled, require_clean
 from ._persist import Manifest, save_scorecard
 from ._read import iter_profiles
 from ._result import BAND_NAMES, NOT_RATED
@@ -111,14 +112,24 @@ def train_model(
     rules: str | Path | None = None,
     seed: int = 0,
     repeats: int = 5,
+    allow_leaks: bool = False,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Train the scorecard on ``data`` and write the model directory ``output``."""
+    """Train the scorecard on ``data`` and write the model directory ``output``.
+
+    The data are audited first (:func:`~alignscore.audit_labelled`): data that teach how the
+    file was typed rather than the policy raise :class:`~alignscore.LeakageError`, unless
+    ``allow_leaks`` (then the problems are recorded in the manifest and the model card).
+    """
+    leaks = require_clean(audit_labelled(data), allow_leaks=allow_leaks)
     ruleset, td = _load(data, rules)
     model = fit_scorecard(td.units, td.y, td.groups, ruleset, seed)
     metrics = evaluate(td, ruleset, repeats=repeats, seed=seed, progress=progress)
     scorecard = Scorecard.from_classifier(model, ruleset)
-    command = f"alignscore train {Path(data).as_posix()} -o {Path(output).as_posix()} --seed {seed} --repeats {repeats}"
+    command = (
+        f"alignscore train {Path(data).as_posix()} -o {Path(output).as_posix()} --seed {seed} --repeats {repeats}"
+        + (" --allow-leaks" if allow_leaks else "")
+    )
     fields = {
         "rules_sha256": ruleset.sha256,
         "training_data": Path(data).name,
@@ -128,10 +139,10 @@ def train_model(
             "shrinkage": float(model.shrinkage), "shrinkage_grid": list(SHRINKAGE_GRID),
             "fitted_intercept": round(float(model.intercept_), 6), "seed": seed,
         },
-        "metrics": metrics,
+        "metrics": {**metrics, "audit_problems": leaks},
         "command": command,
     }
-    card = model_card(fields, ruleset, scorecard, metrics)
+    card = model_card(fields, ruleset, scorecard, metrics, leaks)
     return save_scorecard(output, scorecard.to_file(), fields, card)
 
 
@@ -143,8 +154,15 @@ def _weights_table(ruleset: RuleSet, scorecard: Scorecard) -> str:
     return "\n".join(rows)
 
 
-def model_card(fields: dict[str, Any], ruleset: RuleSet, scorecard: Scorecard, metrics: dict[str, Any]) -> str:
+def model_card(
+    fields: dict[str, Any], ruleset: RuleSet, scorecard: Scorecard, metrics: dict[str, Any], leaks: list[str]
+) -> str:
     p = fields["parameters"]
+    audit = (
+        "The data pass the leakage audit (`alignscore data audit data/" + fields["training_data"] + "`)."
+        if not leaks else
+        "**Trained with `--allow-leaks` on data that FAIL the leakage audit:**\n\n" + "\n".join(f"- {x}" for x in leaks)
+    )
     return f"""# Model card: alignscore default scorecard
 
 ## Intended use
@@ -184,6 +202,8 @@ evidence weight that could be evaluated) the band is "Not rated"; the score is s
 {fields['training_rows']} real firms from `data/{fields['training_data']}` (see `data/DATASHEET.md`
 and the filling protocol in `data/PROTOCOL.md`), SHA-256 `{fields['training_data_sha256']}`.
 Rules SHA-256 `{fields['rules_sha256']}`. No synthetic firm was used.
+
+{audit}
 
 ## Validation
 Measured with: `{fields['command']}` (the same numbers: `alignscore evaluate data/{fields['training_data']}

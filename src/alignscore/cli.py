@@ -207,9 +207,13 @@ def train(
     rules: RulesOpt = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     repeats: Annotated[int, typer.Option("--repeats", help="Repeats of grouped 5-fold CV for the model card's metrics.")] = 5,
+    allow_leaks: Annotated[bool, typer.Option("--allow-leaks", help="Train even on data that fail `alignscore data audit` (recorded in the card).")] = False,
 ) -> None:
-    """Learn the scorecard's weights reproducibly and write a model directory (scorecard, manifest, card)."""
-    manifest = api.train_model(data, output, rules=rules, seed=seed, repeats=repeats)
+    """Learn the scorecard's weights reproducibly and write a model directory (scorecard, manifest, card).
+
+    The data are audited for label leakage first; data that fail are refused unless --allow-leaks.
+    """
+    manifest = api.train_model(data, output, rules=rules, seed=seed, repeats=repeats, allow_leaks=allow_leaks)
     _err(f"wrote {output} (scorecard sha256 {manifest.scorecard_sha256[:16]}...)")
 
 
