@@ -194,3 +194,17 @@ def test_firms_of_one_shared_event_stay_in_one_fold(tmp_path):
     assert len(set(data.groups[:12])) == 1
     assert len(set(data.groups[12:])) == 48  # every other firm is its own group
     assert data.groups[0] not in set(data.groups[12:])
+
+
+def test_an_in_memory_scorecard_with_nan_is_refused():
+    import dataclasses
+
+    from alignscore._scorecard import Scorecard
+
+    prior = Scorecard.prior(RuleSet.load())
+    weights = prior.weights.copy()
+    weights[2] = np.nan
+    with pytest.raises(ModelError, match=r"weights must be \d+ finite numbers"):
+        dataclasses.replace(prior, weights=weights)
+    with pytest.raises(ModelError, match=r"covariance must be a (\d+) x \1 matrix of finite numbers"):
+        dataclasses.replace(prior, covariance=np.full(prior.covariance.shape, np.inf))

@@ -82,6 +82,18 @@ class Scorecard:
     fitted_intercept: float | None
     rules_sha256: str
 
+    def __post_init__(self) -> None:
+        k = len(self.ids)
+        arrays = {"priors": self.priors, "weights": self.weights, "std_errors": self.std_errors}
+        for name, values in arrays.items():
+            if np.shape(values) != (k,) or not np.isfinite(values).all():
+                raise ModelError("scorecard", f"{name} must be {k} finite numbers")
+        if np.shape(self.covariance) != (k, k) or not np.isfinite(self.covariance).all():
+            raise ModelError("scorecard", f"covariance must be a {k} x {k} matrix of finite numbers")
+        for name in ("baseline", "floor", "interval", "min_coverage"):
+            if not np.isfinite(getattr(self, name)):
+                raise ModelError("scorecard", f"{name} must be a finite number")
+
     @property
     def z(self) -> float:
         """The normal quantile of the interval's upper end (1.2816 for 80%)."""
