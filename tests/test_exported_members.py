@@ -5,10 +5,9 @@ import alignscore
 
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
-        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "ConstrainedLogisticRegression",
-        "FirmProfile", "InputError", "ModelError", "ModelIntegrityError", "OutputError",
-        "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
-        "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
+        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "FirmProfile", "InputError",
+        "ModelError", "ModelIntegrityError", "NOT_RATED", "OutputError", "ProfileValidationError",
+        "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult", "ScorecardClassifier", "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
         "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "rules_table",
         "score_file", "synthetic_firms", "train_model", "unescape_formula", "validate_file",
         "write_reports", "write_text",
@@ -27,3 +26,5 @@ def test_bands_have_documented_cutoffs():
         ("Strong headwind", 0.0, 20.0), ("Headwind", 20.0, 40.0), ("Neutral", 40.0, 60.0),
         ("Tailwind", 60.0, 80.0), ("Strong tailwind", 80.0, 100.0),
     )  # fmt: skip
+    assert alignscore.NOT_RATED == "Not rated"
+    assert alignscore.NOT_RATED not in alignscore.BAND_NAMES
