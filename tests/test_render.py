@@ -39,7 +39,7 @@ EXPECTED_SECTIONS = [
     "Strengths and concerns",
     "Rules that fired",
     "Rules that did not fire",
-    "Model drivers",
+    "Learned and prior weights",
     "Risk flags",
     "Levers",
     "Peer comparison",
@@ -200,7 +200,11 @@ def test_waterfall_bars_add_up(which: str, request: pytest.FixtureRequest) -> No
     assert [b["value"] for b in bars[: len(big)]] == [c.value for c in big]
     assert len(bars) == len(big) + (1 if tiny else 0)
     if tiny:
-        assert bars[-1]["label"] == f"other ({len(tiny)} input{'s' if len(tiny) != 1 else ''})"
+        assert bars[-1]["label"] == f"other ({len(tiny)} rule{'s' if len(tiny) != 1 else ''})"
+    # one bar per rule that fired, labelled with the fact it found
+    assert [b["label"] for b in bars[: len(big)]] == [c.fact for c in big]
+    fired = {r.id for r in result.rules if r.state == "fired" and r.kind == "favour"}
+    assert {c.id for c in result.contributions} <= fired
 
     html = render(result, "html")
     svg = re.search(r'<svg class="chart waterfall".*?</svg>', html, re.S)
@@ -227,7 +231,7 @@ def test_waterfall_folds_tiny_contributions(chip: ScoreResult) -> None:
     bars = waterfall_data(result)["bars"]
     assert len(bars) == 2
     assert bars[1]["kind"] == "other"
-    assert bars[1]["label"] == f"other ({len(contributions) - 1} inputs)"
+    assert bars[1]["label"] == f"other ({len(contributions) - 1} rules)"
     assert math.isclose(bars[0]["value"] + bars[1]["value"], total, abs_tol=1e-12)
 
 
@@ -271,10 +275,11 @@ def test_strengths_and_concerns_are_sentences(chip: ScoreResult, platform: Score
                 if c.value > 0
                 else f"subtracts {abs(c.value):.2f} log-odds"
             )
-            subject = md_escape(
-                c.label + (f" = {c.input_value}" if c.source == "model" and c.input_value else "")
-            )
+            effect += f" ({c.weight:.3g} × {c.units:.3g})"
+            subject = md_escape(c.fact)
             assert f"- **{subject}** {effect}: {md_escape(c.rationale or '')}" in md
+        assert "typical" not in md
+        assert "typical" not in render(result, "html")
 
 
 def test_not_fired_rules_say_why(platform: ScoreResult) -> None:
@@ -351,13 +356,10 @@ def test_markdown_survives_a_hostile_name(platform: ScoreResult) -> None:
         assert len(counts) == 1, table
 
 
-def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
-    note = (
-        "The rules and the model disagree: the rules add +2.00 log-odds, the model's inputs -3.00."
-    )
+def test_missing_peers_are_stated(chip: ScoreResult) -> None:
     result = chip.model_copy(
         update={
-            "peer_percentile": None, "peer_percentile_in_class": None, "disagreement": note,
+            "peer_percentile": None, "peer_percentile_in_class": None,
             "peer_deciles": [], "peer_deciles_in_class": [], "peer_count": 0,
             "peer_count_in_class": 0,
         }
@@ -369,8 +371,6 @@ def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
     assert html.count("no peers to compare with") == 2  # no distribution drawn
     assert 'class="peer-dist"' not in html
     assert "| 50th (median) |" not in md  # no decile table
-    assert f'<p class="note">{escape(note)}</p>' in html
-    assert f"> **Note:** {md_escape(note)}" in md
 
 
 def test_render_refuses_unknown_format(chip: ScoreResult) -> None:
