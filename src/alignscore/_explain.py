@@ -13,9 +13,9 @@ import numpy as np
 from ._columns import PROFILE_COLUMNS, Kind, column
 from ._engine import BAND_CODES, Engine, ScoreArrays, band_index
 from ._profiles import Profiles, python_value
-from ._result import BAND_NAMES, NOT_RATED
-from ._result import BANDS as BANDS_TABLE
 from ._result import (
+    BAND_NAMES,
+    NOT_RATED,
     Contribution,
     EvidenceQuote,
     Lever,
@@ -25,6 +25,7 @@ from ._result import (
     RuleOutcome,
     ScoreResult,
 )
+from ._result import BANDS as BANDS_TABLE
 from ._rules import FIRED, STATE_NAMES
 from ._scorecard import FLOOR
 from ._version import __version__

@@ -19,7 +19,15 @@ from urllib.parse import quote
 
 import jinja2
 
-from ._result import BANDS, NOT_RATED, Contribution, EvidenceQuote, RiskFlag, RuleOutcome, ScoreResult
+from ._result import (
+    BANDS,
+    NOT_RATED,
+    Contribution,
+    EvidenceQuote,
+    RiskFlag,
+    RuleOutcome,
+    ScoreResult,
+)
 from ._scorecard import FLOOR
 
 __all__ = [
@@ -326,10 +334,10 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
     g = _WF
     raw = _raw_bars(result)
     cum = result.baseline
-    low, high = _score_log_odds(result.score_low), _score_log_odds(result.score_high)
-    low, high = min(low, result.log_odds), max(high, result.log_odds)
+    iv_low = min(_score_log_odds(result.score_low), result.log_odds)
+    iv_high = max(_score_log_odds(result.score_high), result.log_odds)
     # the chart always spans the three middle bands, so the band shading gives a sense of scale
-    points = [result.baseline, result.log_odds, low, high, _score_log_odds(20) - 0.1,
+    points = [result.baseline, result.log_odds, iv_low, iv_high, _score_log_odds(20) - 0.1,
               _score_log_odds(80) + 0.1]  # fmt: skip
     for bar in raw:
         bar["start"] = cum
@@ -435,8 +443,8 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
             "score": score_text(result.score),
         },
         "interval": {
-            "x": px(low),
-            "width": round(max(px(high) - px(low), 1.0), 2),
+            "x": px(iv_low),
+            "width": round(max(px(iv_high) - px(iv_low), 1.0), 2),
             "y": final_y - 5,
             "height": 10,
             "low": score_text(result.score_low),
