@@ -463,7 +463,7 @@ def test_not_rated_is_stated_with_its_coverage_and_threshold() -> None:
     card = render_card(thin)
     assert "Not rated: only" in card
     index = render_index([thin], ["Thin-Co.html"])
-    assert '<span class="band band-5">Not rated</span><span class="cov">coverage' in index
+    assert '<td data-value="-1"><span class="band band-5">Not rated</span><span class="cov">coverage' in index
 
 
 def test_rated_reports_carry_no_not_rated_note(chip: ScoreResult) -> None:

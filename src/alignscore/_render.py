@@ -976,6 +976,7 @@ def render_index(results: list[ScoreResult], links: list[str]) -> str:
                 "rated": r.rated,
                 "coverage": _pct(r.coverage),
                 "band_index": _band_index(r.band),
+                "band_sort": _band_index(r.band) if r.rated else -1,  # not rated sorts lowest
                 "reasons": _top_reasons(r),
                 "risks": _by_severity(r.risk_flags),
                 "risk_value": sum(3 - _SEVERITY_ORDER.get(f.severity, 3) for f in r.risk_flags),
