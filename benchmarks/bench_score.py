@@ -124,7 +124,7 @@ def _made_up_model(out: Path, scorer_cls, synthetic_firms, seed: int) -> Path:
     """A model fitted on synthetic firms with a made-up label (speed tests ONLY), saved."""
     import hashlib
 
-    from alignscore._persist import save_model
+    from alignscore._persist import save_scorecard
 
     frame = synthetic_firms(4000, seed=seed + 1)
     rng = np.random.default_rng(seed + 1)
@@ -136,8 +136,6 @@ def _made_up_model(out: Path, scorer_cls, synthetic_firms, seed: int) -> Path:
     engine = fitted.engine_
     digest = hashlib.sha256(b"made-up synthetic labels").hexdigest()
     fields = {
-        "features": engine.features,
-        "directions": ["increasing"] + [s.direction for s in engine.ruleset.inputs.inputs],
         "rules_sha256": engine.ruleset.sha256,
         "training_data": "synthetic firms with a made-up label (benchmark only)",
         "training_data_sha256": digest,
@@ -147,7 +145,9 @@ def _made_up_model(out: Path, scorer_cls, synthetic_firms, seed: int) -> Path:
         "command": "benchmarks/bench_score.py",
     }
     model_dir = out / "made_up_model"
-    save_model(model_dir, engine.model, fields, "# Made-up model: benchmark ONLY, meaningless.\n")
+    save_scorecard(
+        model_dir, engine.scorecard.to_file(), fields, "# Made-up model: benchmark ONLY, meaningless.\n"
+    )
     return model_dir
 
 
@@ -241,12 +241,20 @@ def rule_engine_text(node) -> tuple[str, str]:
     """A compiled alignscore condition as two rule-engine expressions: holds / fails.
 
     Kleene logic, exactly as alignscore evaluates it: ``all`` holds where every child holds and
-    fails where any fails; ``any`` the reverse; ``not`` swaps the two.
+    fails where any fails; ``any`` the reverse; ``not`` swaps the two. A graded signal fires
+    where its value is known and above its reference (it has units) and its gate holds.
     """
-    from alignscore._conditions import AllNode, AnyNode, LeafNode, NotNode
+    from alignscore._conditions import AllNode, AnyNode, GradedNode, LeafNode, NotNode
 
     if isinstance(node, LeafNode):
         return _leaf_expr(node)
+    if isinstance(node, GradedNode):
+        c, ref = node.column, repr(float(node.reference))
+        holds, fails = f"({c} != null and {c} > {ref})", f"({c} != null and {c} <= {ref})"
+        if node.gate is None:
+            return holds, fails
+        gate_holds, gate_fails = rule_engine_text(node.gate)
+        return f"({holds} and {gate_holds})", f"({fails} or {gate_fails})"
     if isinstance(node, NotNode):
         t, f = rule_engine_text(node.child)
         return f, t

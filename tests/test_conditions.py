@@ -14,10 +14,17 @@ import pytest
 from pydantic import TypeAdapter
 
 from alignscore._columns import OWNERSHIPS, SECTORS
-from alignscore._conditions import SECTOR_CLASSES, Node, compile_condition
+from alignscore._conditions import (
+    SECTOR_CLASSES,
+    GradedNode,
+    Node,
+    absence_problems,
+    compile_condition,
+    compile_graded,
+)
 from alignscore._profiles import Profiles, parse_table
 from alignscore._rules import FIRED, NOT_EVALUABLE, NOT_FIRED, NOT_IN_EFFECT, STATE_NAMES, RuleSet
-from alignscore._rules_schema import Condition
+from alignscore._rules_schema import Condition, Graded
 
 NAN = np.nan
 T, F, U = 1, 0, -1  # fired, not fired, not evaluable
@@ -462,14 +469,109 @@ def test_rule_not_in_effect_contributes_nothing(ruleset: RuleSet):
     )
     results = ruleset.evaluate(p.values, as_of=dt.date(2024, 1, 1))
     favour = results.states[:, ruleset.favour_index()]
-    contribution = (favour == FIRED) @ ruleset.weights
+    contribution = ruleset.priors @ results.units
     assert contribution.tolist() == [0.0, ruleset.get("listing_us").spec.weight]
     assert (favour[0] != FIRED).all()
+    assert (results.units[:, 0] == 0.0).all()
 
 
 def test_unknown_input_is_not_evaluable(ruleset: RuleSet):
     p = profiles([{"name": "Blank"}, {"name": "Known", "overseas_revenue_share": "35%"}])
     results = ruleset.evaluate(p.values, as_of=dt.date(2024, 1, 1))
-    assert state(ruleset, results, "overseas_revenue_substantial") == [NOT_EVALUABLE, FIRED]
-    # a firm about which nothing is known fires no rule at all
+    assert state(ruleset, results, "overseas_revenue") == [NOT_EVALUABLE, FIRED]
+    k = ruleset.favour_ids.index("overseas_revenue")
+    assert results.units[k].tolist() == pytest.approx([0.0, 3.5])
+    # a firm about which nothing is known fires no rule at all, and has no units anywhere
     assert (results.states[0] != FIRED).all()
+    assert (results.units[:, 0] == 0.0).all()
+
+
+# --- graded signals ------------------------------------------------------------------------
+
+
+def graded(gate: dict | None = None, **fields) -> GradedNode:
+    spec = {"column": "overseas_revenue_share", "per": 0.10, "cap": 5, "fact": "Overseas {value:.0%}"}
+    spec.update(fields)
+    cond = _CONDITION.validate_python(gate) if gate is not None else None
+    return compile_graded(Graded.model_validate(spec), cond, "test.yaml", "test_rule")
+
+
+def test_graded_linear_units_from_the_reference_up_to_the_cap():
+    n = graded(reference=0.1)
+    x = np.array([NAN, 0.0, 0.1, 0.15, 0.35, 0.6, 0.9])
+    assert n.units({"overseas_revenue_share": x}).tolist() == pytest.approx(
+        [0.0, 0.0, 0.0, 0.5, 2.5, 5.0, 5.0]
+    )
+    # fires exactly where it has units; unknown stays unknown; at or below the reference: false
+    assert states(n, {"overseas_revenue_share": x}) == [U, F, F, T, T, T, T]
+
+
+def test_graded_log10_units_per_tenfold():
+    n = graded(column="consumer_mau_m", reference=10, per=1, cap=2.5, scale="log10",
+               fact="{value:,.0f} million users")  # fmt: skip
+    x = np.array([NAN, 0.0, 5.0, 10.0, 100.0, 1000.0, 1e6])
+    assert n.units({"consumer_mau_m": x}).tolist() == pytest.approx([0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 2.5])
+    assert states(n, {"consumer_mau_m": x}) == [U, F, F, F, T, T, T]
+
+
+def test_graded_gate_must_hold_too():
+    n = graded({"column": "little_giant", "op": "is_true"})
+    values = {
+        "overseas_revenue_share": np.array([0.5, 0.5, 0.5, 0.0, NAN]),
+        "little_giant": np.array([1.0, 0.0, NAN, 1.0, 1.0]),
+    }
+    assert states(n, values) == [T, F, U, F, U]
+    assert n.columns() == {"overseas_revenue_share", "little_giant"}
+    assert [leaf.column for leaf in n.leaves()] == ["little_giant"]
+
+
+def test_graded_describe_and_why_not():
+    linear = graded(reference=0.1)
+    assert linear.describe() == (
+        "one unit per 0.10 of overseas_revenue_share above 0.10, up to 5 units"
+    )
+    gated = graded({"column": "little_giant", "op": "is_true"})
+    assert gated.describe().endswith(", when little_giant is true")
+    values = {"overseas_revenue_share": np.array([NAN, 0.05, 0.4]), "little_giant": np.array([1.0, 1.0, 0.0])}
+    assert linear.why_not(values, 0) == ["overseas_revenue_share is unknown"]
+    assert linear.why_not(values, 1) == [
+        "overseas_revenue_share 0.05 is not above the 0.10 reference"
+    ]
+    assert linear.why_not(values, 2) == []
+    assert gated.why_not(values, 2) == ["little_giant is false"]
+    assert linear.thresholds("overseas_revenue_share") == [0.1]
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ({"not": {"column": "little_giant", "op": "is_true"}}, "'not' can hold for an absent value"),
+        ({"column": "little_giant", "op": "is_false"}, "little_giant is_false fires on false"),
+        ({"column": "rd_intensity", "op": "lt", "value": 0.1}, "holds for 0, an absent value"),
+        ({"column": "rd_intensity", "op": "gte", "value": 0}, "holds for 0, an absent value"),
+        ({"column": "rd_intensity", "op": "gt", "other_column": "sm_intensity"}, "compares two columns"),
+        ({"column": "ownership", "op": "in", "value": ["private", "local_soe"]}, "includes 'private'"),
+        ({"column": "listing_venue", "op": "not_equals", "value": "us"}, "fires on what a firm is not"),
+        ({"any": [{"column": "little_giant", "op": "is_true"},
+                  {"column": "state_project", "op": "is_false"}]}, "state_project is_false"),
+    ],
+)  # fmt: skip
+def test_absence_problems_name_the_leaf(spec: dict, problem: str):
+    (found,) = absence_problems(node(spec))
+    assert problem in found
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"column": "little_giant", "op": "is_true"},
+        {"column": "rd_intensity", "op": "gt", "value": 0},
+        {"column": "rd_intensity", "op": "between", "value": [0.1, 0.2]},
+        {"column": "ownership", "op": "in", "value": ["central_soe", "local_soe"]},
+        {"all": [{"column": "sector", "op": "equals", "value": "ai"},
+                 {"column": "listing_venue", "op": "equals", "value": "star"}]},
+    ],
+)  # fmt: skip
+def test_facts_a_firm_has_have_no_absence_problem(spec: dict):
+    assert absence_problems(node(spec)) == []
+    assert absence_problems(graded(spec)) == []

@@ -61,7 +61,7 @@ def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     want = want.sort_values("name").reset_index(drop=True)
     assert len(got) == len(want)
     assert got["name"].tolist() == want["name"].tolist()
-    for name in ("score", "probability"):
+    for name in ("score", "score_low", "score_high", "probability"):
         np.testing.assert_array_equal(got[name].to_numpy(float), want[name].to_numpy(float))
     np.testing.assert_allclose(
         got["coverage"].to_numpy(float), want["coverage"].to_numpy(float), rtol=0, atol=1e-12

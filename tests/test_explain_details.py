@@ -1,5 +1,5 @@
-"""The explanation's finer details: peer deciles, risk severities on rules, and the model
-inputs' coefficient, reference value and known flag, and how the report shows them.
+"""The explanation's finer details: peer deciles, risk severities on rules, and each rule's
+learned weight, prior and units, and how the report shows them.
 
 The reference universe is recomputed here by scoring ``data/labelled_firms.csv`` with the same
 :class:`~alignscore.Scorer` the explanations come from.
@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from alignscore._explain import Peers
-from alignscore._render import peer_chart_data, render
+from alignscore._render import md_escape, peer_chart_data, render
 from alignscore._resources import bundled
 from alignscore._result import ScoreResult
 from alignscore._rules import RuleSet
@@ -191,68 +192,76 @@ def test_report_shows_the_severity_of_risk_rules_that_did_not_fire(
             assert f"| risk ({o.severity} severity) | {o.state} |" in md
 
 
-# --- model-input details -------------------------------------------------------------------
+# --- the scorecard's arithmetic ------------------------------------------------------------
 
 
-def test_coefficient_times_deviation_is_the_contribution(
+def test_weight_times_units_is_the_contribution(
     examples: list[ScoreResult], reference_results: list[ScoreResult]
 ) -> None:
-    inputs = {f"model:{s.id}": s for s in RuleSet.load(bundled("rules")).inputs.inputs}
-    coefficients: dict[str, float] = {}
-    known_seen = unknown_seen = 0
+    ruleset = RuleSet.load(bundled("rules"))
+    rules = {r.id: r for r in ruleset.favour}
+    learned: dict[str, tuple[float, float]] = {}
+    graded_seen = yes_no_seen = 0
     for r in [*examples, *reference_results]:
         total = r.baseline + math.fsum(c.value for c in r.contributions)
         assert abs(total - r.log_odds) < 1e-9
         for c in r.contributions:
-            if c.source == "rule":
-                assert (c.coefficient, c.reference_value, c.known, c.model_input) == (None,) * 4
-                continue
-            assert c.coefficient is not None
-            assert c.reference_value is not None
-            assert c.transform == inputs[c.id].transform
-            assert coefficients.setdefault(c.id, c.coefficient) == c.coefficient
-            assert c.known == (inputs[c.id].column not in r.unknown_inputs)
-            if c.known:
-                known_seen += 1
-                assert c.model_input is not None
-                assert abs(c.coefficient * (c.model_input - c.reference_value) - c.value) <= 1e-12
+            rule = rules[c.id]
+            assert c.source == "rule"
+            assert c.value == pytest.approx(c.weight * c.units, abs=1e-12)
+            assert c.prior == rule.spec.weight
+            # one learned weight per rule, the same for every firm
+            assert learned.setdefault(c.id, (c.weight, c.std_error)) == (c.weight, c.std_error)
+            graded = rule.graded
+            if graded is None:
+                yes_no_seen += 1
+                assert c.units == 1.0
+                assert c.fact == rule.spec.title
+                assert c.input_value is None
             else:
-                unknown_seen += 1
-                assert c.model_input is None
-                assert c.value == 0.0
-    assert known_seen
-    assert unknown_seen
+                graded_seen += 1
+                x = float(r.profile[graded.column])
+                expected = graded.units({graded.column: np.array([x])})[0]
+                assert c.units == pytest.approx(expected, abs=1e-12)
+                assert 0 < c.units <= graded.cap
+                assert c.fact == graded.fact.format(value=x)
+    assert graded_seen
+    assert yes_no_seen
 
 
-def test_model_drivers_show_the_arithmetic_in_words(examples: list[ScoreResult]) -> None:
-    result = examples[0]
+def test_rules_show_the_arithmetic_in_words(examples: list[ScoreResult]) -> None:
+    result = next(r for r in examples if any(c.input_value is not None for c in r.contributions))
     md = render(result, "md")
     html = render(result, "html")
     for c in result.contributions:
-        if c.source != "model":
-            continue
-        if c.known:
-            assert " typical × " in md
-            x = c.model_input
-            tail = f" × {c.coefficient:.3g} = {c.value:+.2f}".replace("+-", "-")
-            assert tail.replace("-0.00", "+0.00") in md or abs(c.value) < 0.005
-            if c.transform == "indicator":
-                assert (
-                    f"{'yes' if x == 1 else 'no'} ({x:g}) vs {c.reference_value:.3g} typical" in md
-                )
-        else:
-            assert f"unknown, so taken as the typical {c.reference_value:.3g}" in md
-    assert "Value vs typical × coefficient" in html
+        working = f"{c.weight:.3g} × {c.units:.3g} = {c.value:+.2f}"
+        weights = f"learned weight {c.weight:.3g} vs analysts' prior {c.prior:.3g} (std. error {c.std_error:.3g})"
+        assert working in md
+        assert working in html
+        assert weights in md
+        assert str(escape(weights)) in html
+        assert f"### {md_escape(c.fact)}\n" in md
+        assert f"<h3>{escape(c.fact)}</h3>" in html
+    for text in (md, html):
+        assert "typical" not in text
+        assert "Model drivers" not in text
 
 
 def test_json_carries_the_new_fields(examples: list[ScoreResult]) -> None:
-    data = json.loads(examples[0].to_json())
+    result = examples[0]
+    data = json.loads(result.to_json())
     assert len(data["peer_deciles"]) == 11
-    assert {"coefficient", "reference_value", "known", "model_input", "transform"} <= set(
-        data["contributions"][0]
-    )
+    assert {"fact", "units", "weight", "prior", "std_error"} <= set(data["contributions"][0])
+    assert {"score_low", "score_high", "interval", "rated", "min_coverage", "prior_log_odds",
+            "profile_source"} <= set(data)  # fmt: skip
+    assert not {"rules_log_odds", "model_log_odds", "disagreement"} & set(data)
     assert "severity" in data["rules"][0]
-    assert ScoreResult.model_validate(data) == examples[0]
+    assert {"units", "prior"} <= set(data["rules"][0])
+    # the JSON is the API's dump: full precision, not the report's one decimal
+    assert data["score"] == result.score
+    assert data["score_low"] == result.score_low
+    assert data["contributions"][0]["value"] == result.contributions[0].value
+    assert ScoreResult.model_validate(data) == result
 
 
 # --- the chart -----------------------------------------------------------------------------

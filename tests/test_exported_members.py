@@ -27,3 +27,5 @@ def test_bands_have_documented_cutoffs():
         ("Strong headwind", 0.0, 20.0), ("Headwind", 20.0, 40.0), ("Neutral", 40.0, 60.0),
         ("Tailwind", 60.0, 80.0), ("Strong tailwind", 80.0, 100.0),
     )  # fmt: skip
+    assert alignscore.NOT_RATED == "Not rated"
+    assert alignscore.NOT_RATED not in alignscore.BAND_NAMES

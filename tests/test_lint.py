@@ -15,7 +15,6 @@ import yaml
 from alignscore._lint import check_rules, rules_table
 from alignscore._resources import bundled
 from alignscore._rules import RuleSet
-from alignscore._yaml import load_yaml
 from alignscore.exceptions import RulesError
 
 RULES = bundled("rules")
@@ -27,7 +26,7 @@ QUOTE = {
 }
 GTE_30 = {"column": "overseas_revenue_share", "op": "gte", "value": 0.30}
 TABLE_KEYS = {
-    "id", "title", "signal", "kind", "weight", "severity", "effective_from", "effective_to",
+    "id", "title", "signal", "kind", "weight", "units", "severity", "effective_from", "effective_to",
     "condition", "rationale", "file", "evidence",
 }  # fmt: skip
 
@@ -55,12 +54,24 @@ def rule(rule_id: str, condition: dict | None = None, **fields: Any) -> dict[str
     return {k: v for k, v in out.items() if v is not None}
 
 
-def make_dir(tmp_path: Path, files: dict[str, list[dict[str, Any]]]) -> Path:
-    """A rules directory: the shipped taxonomy and model inputs plus the given rule files."""
+#: One favour rule per sector class (what the shipped sector.yaml does), so that a test's own
+#: rules are linted without "unused sector class" noise.
+CLASS_RULES = [
+    rule(f"class_{name}", {"column": "sector_class", "op": "equals", "value": name}, weight=w)
+    for name, w in (("hard_tech", 1.2), ("state_priority", 0.7), ("soft_tech", -0.9))
+]
+
+
+def make_dir(
+    tmp_path: Path, files: dict[str, list[dict[str, Any]]], classes: bool = True
+) -> Path:
+    """A rules directory: the shipped taxonomy, a rule per sector class (unless ``classes`` is
+    false) and the given rule files."""
     directory = tmp_path / "rules"
     directory.mkdir()
-    for name in ("taxonomy.yaml", "model_inputs.yaml"):
-        shutil.copyfile(RULES / name, directory / name)
+    shutil.copyfile(RULES / "taxonomy.yaml", directory / "taxonomy.yaml")
+    if classes:
+        files = {"classes.yaml": CLASS_RULES, **files}
     for name, rules in files.items():
         text = yaml.dump(
             {"schema_version": 1, "rules": rules}, Dumper=_NoAliases, sort_keys=False,
@@ -193,9 +204,28 @@ def _unreachable(directory: Path, rule_id: str, what: str) -> str:
     ],
 )
 def test_unreachable_conjunction(tmp_path: Path, conditions: list[dict], words: str):
-    directory = make_dir(tmp_path, {"a.yaml": [rule("never", {"all": conditions})]})
+    # a risk rule, which may use any operator (a favour rule must fire on facts the firm has)
+    directory = make_dir(tmp_path, {"a.yaml": [rule("never", {"all": conditions}, kind="risk")]})
     expected = _unreachable(directory, "never", f"the condition can never be true: {words}")
     assert messages(directory) == [expected]
+
+
+def test_unreachable_favour_rule(tmp_path: Path):
+    never = {"all": [{"column": "listing_venue", "op": "in", "value": ["star", "bse"]},
+                     {"column": "listing_venue", "op": "equals", "value": "us"}]}  # fmt: skip
+    directory = make_dir(tmp_path, {"a.yaml": [rule("never", never)]})
+    words = "listing_venue is one of star, bse and listing_venue is us"
+    expected = _unreachable(directory, "never", f"the condition can never be true: {words}")
+    assert messages(directory) == [expected]
+
+
+def test_unreachable_gate_of_a_graded_rule(tmp_path: Path):
+    gate = {"all": [{"column": "sector", "op": "equals", "value": "ai"},
+                    {"column": "sector", "op": "equals", "value": "biotech"}]}  # fmt: skip
+    graded = {"column": "overseas_revenue_share", "per": 0.1, "cap": 5, "fact": "Overseas {value:.0%}"}
+    directory = make_dir(tmp_path, {"a.yaml": [rule("gated", gate, graded=graded)]})
+    expected = "the condition can never be true: sector is ai and sector is biotech"
+    assert messages(directory) == [_unreachable(directory, "gated", expected)]
 
 
 def test_unreachable_single_leaf_outside_the_columns_range(tmp_path: Path):
@@ -226,7 +256,7 @@ def test_unreachable_branch_of_any(tmp_path: Path):
                      {"column": "overseas_revenue_share", "op": "lt", "value": 0.3}]},
         ]
     }  # fmt: skip
-    directory = make_dir(tmp_path, {"a.yaml": [rule("dead_branch", cond)]})
+    directory = make_dir(tmp_path, {"a.yaml": [rule("dead_branch", cond, kind="risk")]})
     expected = (
         "a branch can never be true: "
         "overseas_revenue_share ≥ 0.50 and overseas_revenue_share < 0.30"
@@ -262,7 +292,7 @@ def test_unreachable_effective_window(tmp_path: Path):
     ],
 )  # fmt: skip
 def test_satisfiable_conditions_are_not_flagged(tmp_path: Path, condition: dict):
-    directory = make_dir(tmp_path, {"a.yaml": [rule("fine", condition)]})
+    directory = make_dir(tmp_path, {"a.yaml": [rule("fine", condition, kind="risk")]})
     assert messages(directory) == []
 
 
@@ -320,20 +350,19 @@ def test_risk_rule_may_share_a_favour_rules_condition(tmp_path: Path):
 
 
 def test_unused_sector_class(tmp_path: Path):
-    directory = make_dir(tmp_path, {"a.yaml": [rule("plain")]})
-    inputs_path = directory / "model_inputs.yaml"
-    data = load_yaml(inputs_path)
-    data["inputs"] = [i for i in data["inputs"] if i["id"] != "state_priority_sector"]
-    inputs_path.write_text(
-        yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    directory = make_dir(tmp_path, {"a.yaml": [rule("plain")]}, classes=False)
     assert messages(directory) == [
-        f"{directory / 'taxonomy.yaml'}: unused sector class 'state_priority': "
-        "no rule and no model input refers to it"
+        f"{directory / 'taxonomy.yaml'}: unused sector class {name!r}: no rule refers to it"
+        for name in ("hard_tech", "state_priority", "soft_tech")
     ]
-    cond = {"column": "sector_class", "op": "equals", "value": "state_priority"}
+    uses = [
+        rule(f"uses_{name}", {"column": "sector_class", "op": "equals", "value": name})
+        for name in ("hard_tech", "state_priority")
+    ]
+    flag = rule("flags_soft_tech", {"column": "sector_class", "op": "equals", "value": "soft_tech"},
+                kind="risk")  # fmt: skip
     (directory / "b.yaml").write_text(
-        yaml.dump({"schema_version": 1, "rules": [rule("uses_it", cond)]}, Dumper=_NoAliases),
+        yaml.dump({"schema_version": 1, "rules": [*uses, flag]}, Dumper=_NoAliases),
         encoding="utf-8",
     )
     assert messages(directory) == []
@@ -381,20 +410,30 @@ def test_every_missing_quote_is_reported(tmp_path: Path):
     assert "not found in 001_b6c71f4147751b12.txt" in found[2]
 
 
-def test_quotes_in_taxonomy_and_inputs_are_checked_too(tmp_path: Path):
+def test_quotes_in_the_taxonomy_are_checked_too(tmp_path: Path):
     directory = make_dir(tmp_path, {"a.yaml": [rule("plain")]})
-    for name in ("taxonomy.yaml", "model_inputs.yaml"):
-        path = directory / name
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("emphasised instead", "emphasised INSTEAD"), encoding="utf-8")
-    found = messages(directory)
-    # the altered quote stands once in the taxonomy and once in the model inputs
-    assert [Path(m.split(":")[0].split(",")[0]).name for m in found] == [
-        "taxonomy.yaml",
-        "model_inputs.yaml",
+    path = directory / "taxonomy.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("emphasised instead", "emphasised INSTEAD"), encoding="utf-8")
+    assert messages(directory) == [
+        f"{path}: evidence quote not found in 001_b6c71f4147751b12.txt: 'It emphasised INSTEAD "
+        "rapid development in hard tech, or areas such as AI, semic'"
     ]
-    assert all("emphasised INSTEAD" in m for m in found)
-    assert "rule 'hard_tech_sector'" in found[1]
+
+
+def test_favour_rules_that_could_fire_on_absence_are_reported(tmp_path: Path):
+    not_us = {"not": {"column": "listing_venue", "op": "equals", "value": "us"}}
+    small = {"column": "overseas_revenue_share", "op": "lt", "value": 0.1}
+    directory = make_dir(tmp_path, {"a.yaml": [
+        rule("not_us", not_us), rule("small", small), rule("flag", small, kind="risk"),
+    ]})  # fmt: skip
+    prefix = "a favour rule must fire only on a fact the firm has"
+    assert messages(directory) == [
+        f"{directory / 'a.yaml'}, rule 'not_us': {prefix}: "
+        "'not' can hold for an absent value; state the fact the firm has",
+        f"{directory / 'a.yaml'}, rule 'small': {prefix}: "
+        "overseas_revenue_share < 0.10 holds for 0, an absent value",
+    ]
 
 
 def test_a_broken_file_does_not_hide_the_others(tmp_path: Path):
@@ -450,8 +489,11 @@ def test_missing_taxonomy_is_reported_and_the_rules_still_checked(tmp_path: Path
 
 
 def test_directory_without_rule_files(tmp_path: Path):
-    directory = make_dir(tmp_path, {})
-    assert messages(directory) == [f"{directory}: holds no rule files"]
+    directory = make_dir(tmp_path, {}, classes=False)
+    assert messages(directory) == [f"{directory}: holds no rule files"] + [
+        f"{directory / 'taxonomy.yaml'}: unused sector class {name!r}: no rule refers to it"
+        for name in ("hard_tech", "state_priority", "soft_tech")
+    ]
 
 
 def test_not_a_directory(tmp_path: Path):
@@ -487,6 +529,7 @@ def test_rules_table_lists_every_rule_in_load_order():
         assert row["rationale"] == spec.rationale
         assert row["signal"] == spec.signal
         assert row["kind"] == spec.kind
+        assert row["units"] == (compiled.graded.describe() if compiled.graded else None)
         if spec.kind == "favour":
             assert isinstance(row["weight"], float)
             assert row["weight"] != 0
@@ -509,7 +552,11 @@ def test_rules_table_values():
     assert by_id["listing_us"]["condition"] == "listing_venue is us"
     assert by_id["platform_dominance"]["effective_to"] == "2022-12-31"
     assert by_id["risk_us_sanctions"]["severity"] == "high"
-    assert by_id["product_focus"]["condition"] == "rd_intensity > sm_intensity"
+    assert by_id["listing_us"]["units"] is None
+    graded = "one unit per 0.05 of rd_intensity above 0.03, up to 6 units"
+    assert by_id["rd_intensity"]["condition"] == graded
+    assert by_id["rd_intensity"]["units"] == graded
+    assert by_id["rd_intensity"]["weight"] == 0.3
 
 
 def test_rules_table_is_json(tmp_path: Path):

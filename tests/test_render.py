@@ -39,7 +39,7 @@ EXPECTED_SECTIONS = [
     "Strengths and concerns",
     "Rules that fired",
     "Rules that did not fire",
-    "Model drivers",
+    "Learned and prior weights",
     "Risk flags",
     "Levers",
     "Peer comparison",
@@ -200,7 +200,11 @@ def test_waterfall_bars_add_up(which: str, request: pytest.FixtureRequest) -> No
     assert [b["value"] for b in bars[: len(big)]] == [c.value for c in big]
     assert len(bars) == len(big) + (1 if tiny else 0)
     if tiny:
-        assert bars[-1]["label"] == f"other ({len(tiny)} input{'s' if len(tiny) != 1 else ''})"
+        assert bars[-1]["label"] == f"other ({len(tiny)} rule{'s' if len(tiny) != 1 else ''})"
+    # one bar per rule that fired, labelled with the fact it found
+    assert [b["label"] for b in bars[: len(big)]] == [c.fact for c in big]
+    fired = {r.id for r in result.rules if r.state == "fired" and r.kind == "favour"}
+    assert {c.id for c in result.contributions} <= fired
 
     html = render(result, "html")
     svg = re.search(r'<svg class="chart waterfall".*?</svg>', html, re.S)
@@ -227,7 +231,7 @@ def test_waterfall_folds_tiny_contributions(chip: ScoreResult) -> None:
     bars = waterfall_data(result)["bars"]
     assert len(bars) == 2
     assert bars[1]["kind"] == "other"
-    assert bars[1]["label"] == f"other ({len(contributions) - 1} inputs)"
+    assert bars[1]["label"] == f"other ({len(contributions) - 1} rules)"
     assert math.isclose(bars[0]["value"] + bars[1]["value"], total, abs_tol=1e-12)
 
 
@@ -271,10 +275,11 @@ def test_strengths_and_concerns_are_sentences(chip: ScoreResult, platform: Score
                 if c.value > 0
                 else f"subtracts {abs(c.value):.2f} log-odds"
             )
-            subject = md_escape(
-                c.label + (f" = {c.input_value}" if c.source == "model" and c.input_value else "")
-            )
+            effect += f" ({c.weight:.3g} × {c.units:.3g})"
+            subject = md_escape(c.fact)
             assert f"- **{subject}** {effect}: {md_escape(c.rationale or '')}" in md
+        assert "typical" not in md
+        assert "typical" not in render(result, "html")
 
 
 def test_not_fired_rules_say_why(platform: ScoreResult) -> None:
@@ -351,13 +356,10 @@ def test_markdown_survives_a_hostile_name(platform: ScoreResult) -> None:
         assert len(counts) == 1, table
 
 
-def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
-    note = (
-        "The rules and the model disagree: the rules add +2.00 log-odds, the model's inputs -3.00."
-    )
+def test_missing_peers_are_stated(chip: ScoreResult) -> None:
     result = chip.model_copy(
         update={
-            "peer_percentile": None, "peer_percentile_in_class": None, "disagreement": note,
+            "peer_percentile": None, "peer_percentile_in_class": None,
             "peer_deciles": [], "peer_deciles_in_class": [], "peer_count": 0,
             "peer_count_in_class": 0,
         }
@@ -369,8 +371,6 @@ def test_missing_peers_and_disagreement_are_stated(chip: ScoreResult) -> None:
     assert html.count("no peers to compare with") == 2  # no distribution drawn
     assert 'class="peer-dist"' not in html
     assert "| 50th (median) |" not in md  # no decile table
-    assert f'<p class="note">{escape(note)}</p>' in html
-    assert f"> **Note:** {md_escape(note)}" in md
 
 
 def test_render_refuses_unknown_format(chip: ScoreResult) -> None:
@@ -404,3 +404,139 @@ def test_templates_ship_with_the_package() -> None:
     templates = Path(__file__).resolve().parents[1] / "src" / "alignscore" / "templates"
     names = {p.name for p in templates.iterdir()}
     assert {"report.html.j2", "report.md.j2", "card.html.j2", "index.html.j2"} <= names
+
+
+# --- the scorecard's face: one decimal, the interval, Not rated, facts, levers, sources -------
+
+
+def _prior_scorer() -> Scorer:
+    from alignscore._engine import Engine
+    from alignscore._rules import RuleSet
+    from alignscore._scorecard import Scorecard
+
+    ruleset = RuleSet.load()
+    scorer = Scorer(as_of=AS_OF)
+    scorer.engine_ = Engine(ruleset, Scorecard.prior(ruleset), "prior")
+    return scorer
+
+
+def test_score_is_shown_to_one_decimal_with_its_interval(chip: ScoreResult) -> None:
+    html = render(chip, "html")
+    md = render(chip, "md")
+    interval = f"{chip.score_low:.1f}–{chip.score_high:.1f}"
+    assert f'<div class="score">{chip.score:.1f}</div>' in html
+    assert f'<div class="interval">80% interval {interval}</div>' in html
+    assert f"| **{chip.score:.1f}** / 100 ({interval}) |" in md
+    assert f"{chip.score:.2f}" not in md.split("## Peer comparison")[0]
+    # drawn on the waterfall: a box from the interval's low to its high end around the final mark
+    chart = waterfall_data(chip)
+    box = chart["interval"]
+    assert box["x"] <= chart["final"]["x"] <= box["x"] + box["width"]
+    svg = re.search(r'<svg class="chart waterfall".*?</svg>', html, re.S)
+    assert svg is not None
+    assert f'<rect class="wf-interval" x="{box["x"]}"' in svg[0]
+    assert f"80% interval: score {chip.score_low:.1f} to {chip.score_high:.1f}" in svg[0]
+
+
+def test_the_interval_box_spans_the_scores_it_names(chip: ScoreResult) -> None:
+    wide = chip.model_copy(update={"score": 50.0, "log_odds": 0.0, "score_low": 20.0, "score_high": 80.0})
+    chart = waterfall_data(wide)
+    box, cuts = chart["interval"], {b["name"]: b for b in chart["bands"]}
+    # 20 and 80 are band edges: the box starts where Headwind starts and ends where Tailwind ends
+    assert box["x"] == pytest.approx(cuts["Headwind"]["x"], abs=0.02)
+    assert box["x"] + box["width"] == pytest.approx(cuts["Tailwind"]["x"] + cuts["Tailwind"]["width"], abs=0.02)
+
+
+def test_not_rated_is_stated_with_its_coverage_and_threshold() -> None:
+    thin = _prior_scorer().score({"name": "Thin Co", "little_giant": "yes"})
+    assert thin.band == "Not rated"
+    html = render(thin, "html")
+    md = render(thin, "md")
+    words = (f"Not rated: only {100 * thin.coverage:.0f}% of the evidence is known, below the 30% "
+             "a rating needs. The score and its explanation are still given.")  # fmt: skip
+    assert f'<p class="note not-rated">{escape(words)}</p>' in html
+    assert f"> **{words}**" in md
+    assert f'<div class="score">{thin.score:.1f}</div>' in html  # the score is still given
+    assert '<div class="band band-5">Not rated</div>' in html
+    assert "no band to move from; no lever is given" in md
+    assert "no band to move from; no lever is given" in html
+    card = render_card(thin)
+    assert "Not rated: only" in card
+    index = render_index([thin], ["Thin-Co.html"])
+    assert '<td data-value="-1"><span class="band band-5">Not rated</span><span class="cov">coverage' in index
+
+
+def test_rated_reports_carry_no_not_rated_note(chip: ScoreResult) -> None:
+    assert chip.rated
+    assert "Not rated" not in render(chip, "html")
+    assert "Not rated" not in render(chip, "md")
+
+
+def test_prior_scorecard_replaces_the_disagreement_note(chip: ScoreResult) -> None:
+    prior = 100 * (0.005 + 0.99 / (1 + math.exp(-chip.prior_log_odds)))
+    md = render(chip, "md")
+    html = render(chip, "html")
+    sentence = "The analysts' prior scorecard (the same rules at the analysts' weights, untrained) would give"
+    assert f"{sentence} {prior:.1f} (log-odds {chip.prior_log_odds:+.2f})" in md
+    assert f"{sentence} {prior:.1f}" in html
+    assert "disagree" not in md
+    assert "disagree" not in html
+    # the weights table adds up to both log-odds
+    assert f"| **Total** | | | | | **{chip.log_odds - chip.baseline:+.3f}** | **{chip.prior_log_odds - chip.baseline:+.3f}** |" in md
+
+
+def test_levers_are_grouped_by_kind() -> None:
+    maker = {"name": "Maker", "sector": "traditional_manufacturing", "hq_province": "Jiangsu",
+             "listing_venue": "hkex", "ownership": "private", "little_giant": "no",
+             "state_project": "no", "overseas_revenue_share": 0.0, "government_revenue_share": 0.0,
+             "rd_intensity": 0.02, "sm_intensity": 0.05, "revenue_cny_bn": 0.2, "employees": 300}  # fmt: skip
+    result = _prior_scorer().score(maker)
+    kinds = {lv.kind for lv in result.levers}
+    assert kinds == {"status", "business_mix"}
+    md = render(result, "md")
+    html = render(result, "html")
+    status = md.index("### Status: what the firm would have to obtain")
+    mix = md.index("### Business mix: where its revenue comes from and what it spends on")
+    end = md.index("## Peer comparison")
+    assert status < mix < end
+    for lever in result.levers:
+        line = md.index(md_escape(lever.text[:1].upper() + lever.text[1:]))
+        assert (status < line < mix) if lever.kind == "status" else (mix < line < end), lever.text
+    assert html.index('<h3 class="levers-status">') < html.index('<h3 class="levers-business_mix">')
+
+
+def test_where_the_facts_come_from_is_shown_when_known(scorer: Scorer) -> None:
+    source = "Tushare Pro stock_basic <2024-05-01>"
+    result = scorer.score({**CHIPMAKER, "profile_source": source})
+    assert result.profile_source == source
+    md = render(result, "md")
+    html = render(result, "html")
+    assert md.count(f"Where the facts come from: {md_escape(source)}") == 2  # summary and profile
+    assert html.count(f"Where the facts come from: {escape(source)}") == 2
+    plain = scorer.score(CHIPMAKER)
+    assert "Where the facts come from" not in render(plain, "md")
+    assert "Where the facts come from" not in render(plain, "html")
+
+
+def test_index_lists_score_interval_band_and_facts(chip: ScoreResult, platform: ScoreResult) -> None:
+    index = render_index([chip, platform], ["a.html", "b.html"])
+    for r in (chip, platform):
+        assert f'<td class="num" data-value="{r.score:.6f}">{r.score:.1f}</td>' in index
+        assert f">{r.score_low:.1f}–{r.score_high:.1f}<svg" in index
+        assert f'<span class="band band-{["Strong headwind", "Headwind", "Neutral", "Tailwind", "Strong tailwind"].index(r.band)}">{r.band}</span>' in index
+        for reason in r.reasons:
+            assert f"</span> {escape(reason.text)}</li>" in index
+    assert index.count('<svg class="interval-bar"') == 2
+    # each drawn interval holds its score
+    for x, w, score_x in re.findall(r'<rect class="iv-range" x="([\d.]+)" y="2" width="([\d.]+)"[^>]*/><line class="iv-score" x1="([\d.]+)"', index):
+        assert float(x) <= float(score_x) <= float(x) + float(w)
+
+
+def test_reasons_are_facts_in_every_output(platform: ScoreResult) -> None:
+    facts = {c.id: c.fact for c in platform.contributions}
+    assert platform.reasons
+    card = render_card(platform)
+    for reason in platform.reasons:
+        assert reason.text == facts[reason.code[:-1]]
+        assert escape(reason.text) in card
+    assert any(r.text.endswith("million monthly consumer users") for r in platform.reasons)

@@ -1,19 +1,24 @@
 """Loading a rules directory: malformed directories are refused with the file, the rule and a hint.
 
-Each directory under ``tests/fixtures/rules/`` holds a copy of the shipped ``taxonomy.yaml`` and
-``model_inputs.yaml`` plus one broken rule file (two for the duplicate id), and ``expected.txt``
+Each directory under ``tests/fixtures/rules/`` holds a copy of the shipped ``taxonomy.yaml`` plus
+one broken rule file (two for the duplicate id), and ``expected.txt``
 with the message :meth:`RuleSet.load` must give (from the file name on; the directory differs).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import time
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
+import yaml
 
+from alignscore._profiles import parse_table
 from alignscore._resources import bundled
 from alignscore._rules import RuleSet
 from alignscore._yaml import MAX_DEPTH
@@ -42,6 +47,9 @@ REQUIRED_CASES = {
     "alias_bomb",
     "python_tag",
     "effective_dates_reversed",
+    "favour_fires_on_absence",
+    "favour_includes_absent_value",
+    "graded_on_category",
 }
 
 #: Refused while parsing, before any rule exists: the message names the file but no rule.
@@ -77,9 +85,7 @@ def test_every_required_case_has_a_fixture():
         assert (FIXTURES / case / "taxonomy.yaml").read_bytes() == (
             RULES / "taxonomy.yaml"
         ).read_bytes()
-        assert (FIXTURES / case / "model_inputs.yaml").read_bytes() == (
-            RULES / "model_inputs.yaml"
-        ).read_bytes()
+        assert not (FIXTURES / case / "model_inputs.yaml").exists()
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -129,8 +135,7 @@ def _deep_condition(depth: int) -> str:
 def _write_deep(tmp_path: Path, depth: int) -> Path:
     directory = tmp_path / f"deep_{depth}"
     directory.mkdir()
-    for name in ("taxonomy.yaml", "model_inputs.yaml"):
-        shutil.copyfile(RULES / name, directory / name)
+    shutil.copyfile(RULES / "taxonomy.yaml", directory / "taxonomy.yaml")
     (directory / "deep.yaml").write_text(
         "schema_version: 1\n"
         "rules:\n"
@@ -186,7 +191,7 @@ def test_shipped_rules_load():
     assert len(ids) == len(set(ids))
     declared = []
     for path in sorted(RULES.glob("*.yaml")):
-        if path.name in ("taxonomy.yaml", "model_inputs.yaml"):
+        if path.name == "taxonomy.yaml":
             continue
         declared += re.findall(r"^  - id: ([a-z0-9_]+)$", path.read_text(encoding="utf-8"), re.M)
     assert ids == declared
@@ -194,7 +199,12 @@ def test_shipped_rules_load():
     assert ruleset.risk
     assert all(r.spec.weight for r in ruleset.favour)
     assert all(r.spec.weight is None and r.spec.severity for r in ruleset.risk)
-    assert len(ruleset.weights) == len(ruleset.favour)
+    assert not (RULES / "model_inputs.yaml").exists()
+    assert ruleset.favour_ids == [r.id for r in ruleset.favour]
+    assert ruleset.priors.tolist() == [r.spec.weight for r in ruleset.favour]
+    assert ruleset.directions == [
+        "increasing" if r.spec.weight > 0 else "decreasing" for r in ruleset.favour
+    ]
     assert re.fullmatch(r"[0-9a-f]{64}", ruleset.sha256)
 
 
@@ -213,9 +223,100 @@ def test_rules_hash_is_stable_and_follows_the_bytes(tmp_path: Path):
     assert RuleSet.load(directory).sha256 == shipped
 
 
-def test_rules_hash_covers_taxonomy_and_inputs(tmp_path: Path):
+def test_rules_hash_covers_the_taxonomy(tmp_path: Path):
     directory = _copy_rules(tmp_path)
     shipped = RuleSet.load(directory).sha256
-    path = directory / "model_inputs.yaml"
+    path = directory / "taxonomy.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
     assert RuleSet.load(directory).sha256 != shipped
+
+
+# --- favour rules fire on facts; graded signals ---------------------------------------------
+
+QUOTE = {"source": "002_0fc85509d937c681.txt", "quote": "Companies that have substantial overseas revenues are immune."}
+OVERSEAS = {"column": "overseas_revenue_share", "per": 0.1, "cap": 5, "fact": "Overseas revenue {value:.0%}"}
+
+
+def _one_rule_dir(tmp_path: Path, **fields) -> Path:
+    directory = tmp_path / "one"
+    directory.mkdir(parents=True)
+    shutil.copyfile(RULES / "taxonomy.yaml", directory / "taxonomy.yaml")
+    spec = {"id": "the_rule", "title": "The rule", "signal": "test", "kind": "favour", "weight": 0.5,
+            "rationale": "Firms that earn abroad keep the state's support.", "evidence": [QUOTE]}  # fmt: skip
+    spec.update(fields)
+    if spec["kind"] == "risk":
+        spec.pop("weight")
+    (directory / "a.yaml").write_text(
+        yaml.safe_dump({"schema_version": 1, "rules": [{k: v for k, v in spec.items() if v is not None}]}),
+        encoding="utf-8",
+    )
+    return directory
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ({"not": {"column": "listing_venue", "op": "equals", "value": "us"}},
+         "'not' can hold for an absent value; state the fact the firm has"),
+        ({"column": "little_giant", "op": "is_false"},
+         "little_giant is_false fires on false or unknown; use is_true"),
+        ({"column": "overseas_revenue_share", "op": "lt", "value": 0.1},
+         "overseas_revenue_share < 0.10 holds for 0, an absent value"),
+        ({"column": "rd_intensity", "op": "gt", "other_column": "sm_intensity"},
+         "rd_intensity gt sm_intensity compares two columns, which an absent 0 can satisfy"),
+        ({"column": "listing_venue", "op": "equals", "value": "unlisted"},
+         "listing_venue equals includes 'unlisted', the absent value"),
+        ({"column": "listing_venue", "op": "not_in", "value": ["us"]},
+         "listing_venue not_in fires on what a firm is not; use equals or in"),
+    ],
+)  # fmt: skip
+def test_a_favour_rule_that_could_fire_on_absence_is_refused(tmp_path: Path, condition, problem):
+    directory = _one_rule_dir(tmp_path, condition=condition)
+    expected = f"a.yaml, rule 'the_rule': a favour rule must fire only on a fact the firm has: {problem}"
+    with pytest.raises(RulesError, match=re.escape(expected)) as caught:
+        RuleSet.load(directory)
+    assert caught.value.rule_id == "the_rule"
+    # a risk rule only flags; it may fire on anything
+    assert RuleSet.load(_one_rule_dir(tmp_path / "risk", condition=condition, kind="risk", severity="low")).risk
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"graded": {**OVERSEAS, "reference": 2}}, "'overseas_revenue_share' is a fraction; reference 2 is above 1"),
+        ({"graded": {**OVERSEAS, "fact": "Overseas {value:d}"}}, "'fact' 'Overseas {value:d}' cannot format a number"),
+        ({"graded": {**OVERSEAS, "fact": "Overseas"}}, "graded.fact: String should match pattern"),
+        ({"graded": {**OVERSEAS, "scale": "log10"}}, "graded: a log10 scale needs a reference above 0"),
+        ({"graded": {**OVERSEAS, "per": 0}}, "graded.per: Input should be greater than 0"),
+        ({"graded": OVERSEAS, "condition": {"column": "little_giant", "op": "is_false"}},
+         "a favour rule must fire only on a fact the firm has: little_giant is_false"),
+        ({"graded": OVERSEAS, "kind": "risk", "severity": "low",
+          "condition": {"column": "little_giant", "op": "is_true"}},
+         "'graded' is for favour rules; a risk rule has a 'condition'"),
+        ({}, "a rule needs a 'condition' (or, for a numeric signal, 'graded')"),
+        ({"condition": {"column": "little_giant", "op": "is_true"}, "weight": float("inf")},
+         "weight: Input should be a finite number"),
+    ],
+)  # fmt: skip
+def test_a_malformed_graded_rule_is_refused(tmp_path: Path, fields, problem):
+    directory = _one_rule_dir(tmp_path, **fields)
+    with pytest.raises(RulesError, match=re.escape(f"a.yaml, rule 'the_rule': {problem}")):
+        RuleSet.load(directory)
+
+
+def test_graded_rules_give_units_and_others_one():
+    ruleset = RuleSet.load()
+    rows = {"name": ["Exporter", "Blank", "Low"], "overseas_revenue_share": ["96%", "", "0%"],
+            "listing_venue": ["us", "", "unlisted"], "consumer_mau_m": ["1000", "", "5"]}  # fmt: skip
+    table = pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()})
+    parsed = parse_table(table, "<test>", np.arange(2, 5))
+    results = ruleset.evaluate(parsed.values, dt.date(2024, 1, 1))
+    units = dict(zip(ruleset.favour_ids, results.units, strict=True))
+    assert units["overseas_revenue"].tolist() == pytest.approx([9.6, 0.0, 0.0])
+    assert units["listing_us"].tolist() == [1.0, 0.0, 0.0]
+    assert units["consumer_reach"].tolist() == pytest.approx([2.0, 0.0, 0.0])
+    # no unit where the rule did not fire
+    favour_states = results.by_rule[ruleset.favour_index()]
+    assert (results.units[favour_states != 1] == 0.0).all()
+    assert ruleset.get("overseas_revenue").max_units == 10
+    assert ruleset.get("listing_us").max_units == 1.0

@@ -8,7 +8,18 @@ import pytest
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 
-from alignscore import RESULT_COLUMNS, FirmProfile, ProfileValidationError, Scorer, UnknownFirmError
+from alignscore import (
+    NOT_RATED,
+    RESULT_COLUMNS,
+    FirmProfile,
+    ProfileValidationError,
+    RuleSet,
+    Scorer,
+    UnknownFirmError,
+)
+from alignscore._engine import Engine
+from alignscore._scorecard import Scorecard
+from alignscore._synthetic import synthetic_firms
 from tests.labelled_frame import labelled_frame
 
 
@@ -42,15 +53,87 @@ def test_one_firm_is_a_frame_of_one_row(trained):
     assert scorer.score(profile).score == pytest.approx(single.score, abs=1e-9)
 
 
+@pytest.fixture(scope="module")
+def prior_scorer() -> Scorer:
+    """A scorer with the analysts' prior scorecard (no learned weights)."""
+    ruleset = RuleSet.load()
+    scorer = Scorer(as_of="2023-06-30")
+    scorer.engine_ = Engine(ruleset, Scorecard.prior(ruleset), "prior")
+    return scorer
+
+
 def test_contributions_add_up_exactly_for_many_firms(trained):
     scorer, frame, _ = trained
     for result in scorer.explain(frame):
         total = result.baseline + sum(c.value for c in result.contributions)
+        assert result.baseline == 0.0  # neutral: a firm known by name alone scores 50
         assert abs(total - result.log_odds) < 1e-9
-        assert abs(100 / (1 + np.exp(-result.log_odds)) - result.score) < 1e-6
+        bounded = 0.005 + 0.99 / (1 + np.exp(-result.log_odds))
+        assert abs(100 * bounded - result.score) < 1e-9
+        assert 0.5 <= result.score <= 99.5
+        assert result.score_low <= result.score <= result.score_high
+        assert result.interval == 0.8
         assert 0.0 <= result.coverage <= 1.0
         values = [abs(c.value) for c in result.contributions]
         assert values == sorted(values, reverse=True)
+        fired = {r.id for r in result.rules if r.state == "fired" and r.kind == "favour"}
+        for c in result.contributions:
+            assert c.id in fired
+            assert c.value == pytest.approx(c.weight * c.units, abs=1e-12)
+            assert c.value != 0.0
+
+
+def test_prior_log_odds_is_the_analysts_scorecard(trained):
+    scorer, frame, _ = trained
+    ruleset = RuleSet.load()
+    priors = dict(zip(ruleset.favour_ids, ruleset.priors, strict=True))
+    for result in scorer.explain(frame.head(20)):
+        units = {r.id: r.units for r in result.rules if r.kind == "favour"}
+        assert result.prior_log_odds == pytest.approx(sum(priors[k] * u for k, u in units.items()), abs=1e-12)
+        for c in result.contributions:
+            assert c.prior == priors[c.id]
+            assert np.sign(c.weight) in (0, np.sign(c.prior))  # the data never reverse a sign
+
+
+def test_the_interval_widens_with_the_evidence_it_rests_on(trained):
+    scorer, _, _ = trained
+    nothing = scorer.score({"name": "Nobody"})
+    assert nothing.score == nothing.score_low == nothing.score_high == 50.0
+    some = scorer.score({"name": "Some", "sector": "semiconductors", "listing_venue": "star"})
+    assert some.score_low < some.score < some.score_high
+
+
+def test_too_little_known_is_not_rated_but_still_scored(prior_scorer):
+    result = prior_scorer.score({"name": "Thin", "little_giant": "yes"})
+    assert result.band == NOT_RATED
+    assert not result.rated
+    assert result.coverage < result.min_coverage == 0.3
+    assert result.score == pytest.approx(100 * (0.005 + 0.99 / (1 + np.exp(-0.9))))
+    assert [c.id for c in result.contributions] == ["little_giant"]
+    assert result.levers == []  # no band to move from
+    frame = prior_scorer.score_frame(pd.DataFrame([{"name": "Thin", "little_giant": "yes"}]))
+    assert frame["band"].iloc[0] == NOT_RATED
+    assert frame["score"].iloc[0] == pytest.approx(result.score, abs=1e-12)
+    rated = prior_scorer.score({"name": "Known", "little_giant": "yes", "sector": "ai"})
+    assert rated.rated
+    assert rated.band == "Strong tailwind"
+
+
+def test_reasons_are_facts_and_their_codes_match_score_frame(trained):
+    scorer, frame, _ = trained
+    firms = pd.concat([frame, synthetic_firms(300, seed=5)], ignore_index=True)
+    batch = scorer.score_frame(firms)
+    results = scorer.explain(firms)
+    assert len(results) == len(firms) >= 380
+    for row, result in zip(batch.itertuples(), results, strict=True):
+        assert row.reasons == ";".join(r.code for r in result.reasons), result.name
+        assert row.score_low == pytest.approx(result.score_low, abs=1e-9)
+        assert row.score_high == pytest.approx(result.score_high, abs=1e-9)
+        facts = {c.id: c.fact for c in result.contributions}
+        for reason in result.reasons:
+            assert reason.code[-1] in "+-"
+            assert reason.text == facts[reason.code[:-1]]
+            assert (reason.value > 0) == (reason.code[-1] == "+")
 
 
 def test_rule_contributions_carry_evidence(trained):
@@ -58,6 +141,7 @@ def test_rule_contributions_carry_evidence(trained):
     result = scorer.explain(frame)[0]
     rules = [c for c in result.contributions if c.source == "rule"]
     assert rules, "some rule fires for every test firm (sector class)"
+    assert rules == result.contributions
     assert all(c.evidence and c.evidence[0].source.endswith(".txt") for c in rules)
     not_fired = [r for r in result.rules if r.state == "not fired"]
     assert all(r.why_not for r in not_fired)
@@ -65,10 +149,18 @@ def test_rule_contributions_carry_evidence(trained):
 
 def test_why_not_gives_the_margin(trained):
     scorer, _, _ = trained
-    result = scorer.score({"name": "X", "sector": "semiconductors", "overseas_revenue_share": 0.12})
-    outcome = next(r for r in result.rules if r.id == "overseas_revenue_substantial")
+    result = scorer.score({"name": "X", "sector": "semiconductors", "rd_intensity": 0.02, "sm_intensity": 0.25})
+    outcome = next(r for r in result.rules if r.id == "rd_intensity")
     assert outcome.state == "not fired"
-    assert outcome.why_not == ["overseas_revenue_share 0.12 is below the 0.30 threshold"]
+    assert outcome.units == 0.0
+    assert outcome.why_not == ["rd_intensity 0.02 is not above the 0.03 reference"]
+    fired = next(r for r in result.rules if r.id == "sm_intensity")
+    assert fired.state == "fired"
+    assert fired.units == pytest.approx(1.5)
+    assert fired.contribution == pytest.approx(fired.weight * 1.5)
+    contribution = next(c for c in result.contributions if c.id == "sm_intensity")
+    assert contribution.fact == "Selling and marketing 25.0% of revenue"
+    assert contribution.input_value == "0.25"
 
 
 def test_levers_are_computed_and_true(trained):
@@ -84,6 +176,46 @@ def test_levers_are_computed_and_true(trained):
         after = scorer.score(changed)
         assert after.band == lever.to_band, lever.text
         assert lever.text.startswith(lever.label + " from ")
+        assert lever.kind == ("status" if lever.input in ("little_giant", "listing_venue", "state_project") else "business_mix")
+
+
+MAKER = {
+    "name": "Maker", "sector": "traditional_manufacturing", "hq_province": "Jiangsu",
+    "listing_venue": "hkex", "ownership": "private", "little_giant": "no", "state_project": "no",
+    "overseas_revenue_share": 0.0, "government_revenue_share": 0.0, "rd_intensity": 0.02,
+    "sm_intensity": 0.05, "personal_data_intensive": "no", "us_restricted": "no",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("revenue", "employees", "offered"),
+    [
+        (0.2, 300, True),  # an SME
+        (2.0, 500, True),  # past the revenue limit only, and not ten times
+        (0.3, 5000, True),  # past the staff limit only, and not ten times
+        (2.0, 5000, False),  # past both limits
+        (100.0, 500, False),  # ten times past the revenue limit
+        (0.3, 50_000, False),  # ten times past the staff limit
+    ],
+)
+def test_little_giant_lever_only_for_firms_that_could_be_one(prior_scorer, revenue, employees, offered):
+    result = prior_scorer.score(dict(MAKER, revenue_cny_bn=revenue, employees=employees))
+    assert result.band == "Neutral"
+    inputs = {lever.input for lever in result.levers}
+    assert ("little_giant" in inputs) is offered
+    assert {"state_project", "listing_venue", "overseas_revenue_share"} <= inputs
+
+
+def test_levers_are_grouped_by_kind_and_never_delist(prior_scorer):
+    result = prior_scorer.score(dict(MAKER, revenue_cny_bn=0.2, employees=300))
+    kinds = {lever.input: lever.kind for lever in result.levers}
+    assert kinds["little_giant"] == kinds["state_project"] == kinds["listing_venue"] == "status"
+    assert kinds["overseas_revenue_share"] == kinds["government_revenue_share"] == "business_mix"
+    assert all(lever.target != "unlisted" for lever in result.levers)
+    star = prior_scorer.score(dict(MAKER, listing_venue="star", revenue_cny_bn=0.2, employees=300))
+    assert all(lever.target != "unlisted" for lever in star.levers)
+    # a listed firm is offered other boards, never "unlisted" (no lever suggests delisting)
+    assert any(lever.input == "listing_venue" for lever in star.levers)
 
 
 def test_unknown_firm_suggests_names(trained):

@@ -103,6 +103,8 @@ def test_spark_recipe_equals_single_machine(spark, firms, firms_csv):
         df.schema.fields  # noqa: RUF005 - kept as the docstring writes it
         + [
             StructField("score", DoubleType()),
+            StructField("score_low", DoubleType()),
+            StructField("score_high", DoubleType()),
             StructField("band", StringType()),
             StructField("probability", DoubleType()),
             StructField("coverage", DoubleType()),
@@ -130,7 +132,7 @@ def test_spark_recipe_equals_single_machine(spark, firms, firms_csv):
     want = want.sort_values("name").reset_index(drop=True)
     assert len(got) == len(want) == len(firms)
     assert got["name"].tolist() == want["name"].tolist()
-    for name in ("score", "probability", "coverage"):
+    for name in ("score", "score_low", "score_high", "probability", "coverage"):
         np.testing.assert_allclose(
             got[name].to_numpy(float), want[name].to_numpy(float), rtol=0, atol=1e-12, err_msg=name
         )

@@ -105,7 +105,10 @@ class Engine:
         contrib = self.weights[:, None] * results.units  # favour rules x rows
         log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], contrib)
         card = self.scorecard
-        spread = card.z * np.sqrt(np.einsum("jn,jn->n", self.covariance @ results.units, results.units).clip(0.0))
+        # einsum, not a BLAS matmul: each row's sum is taken in the same order whatever the batch
+        # size, so a firm's interval is bit-identical alone, in a frame or on a cluster
+        su = np.einsum("jk,kn->jn", self.covariance, results.units)
+        spread = card.z * np.sqrt(np.einsum("jn,jn->n", su, results.units).clip(0.0))
         out = {
             "log_odds": log_odds,
             "probability": bounded_probability(log_odds, card.floor),

@@ -19,7 +19,16 @@ from urllib.parse import quote
 
 import jinja2
 
-from ._result import BANDS, Contribution, EvidenceQuote, RiskFlag, RuleOutcome, ScoreResult
+from ._result import (
+    BANDS,
+    NOT_RATED,
+    Contribution,
+    EvidenceQuote,
+    RiskFlag,
+    RuleOutcome,
+    ScoreResult,
+)
+from ._scorecard import FLOOR
 
 __all__ = [
     "FORMATS",
@@ -49,7 +58,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("drivers", "Strengths and concerns"),
     ("fired", "Rules that fired"),
     ("not-fired", "Rules that did not fire"),
-    ("model", "Model drivers"),
+    ("weights", "Learned and prior weights"),
     ("risks", "Risk flags"),
     ("levers", "Levers"),
     ("peers", "Peer comparison"),
@@ -151,6 +160,17 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
+def _bounded(log_odds: float) -> float:
+    """The score of a log-odds, as the scorer maps it (never below 0.5 nor above 99.5)."""
+    return 100.0 * (FLOOR + (1.0 - 2.0 * FLOOR) * _logistic(log_odds))
+
+
+def _score_log_odds(score: float) -> float:
+    """The log-odds behind a score (the inverse of :func:`_bounded`), for chart positions."""
+    p = (score / 100.0 - FLOOR) / (1.0 - 2.0 * FLOOR)
+    return _logit(min(max(p, 1e-12), 1.0 - 1e-12))
+
+
 def _pct(value: float | None, digits: int = 0) -> str:
     return "n/a" if value is None else f"{100.0 * value:.{digits}f}%"
 
@@ -177,9 +197,7 @@ def _anchor(prefix: str, ident: str) -> str:
 
 
 def _driver_anchor(c: Contribution) -> str:
-    if c.source == "rule":
-        return _anchor("rule", c.id)
-    return _anchor("model", c.id.removeprefix("model:"))
+    return _anchor("rule", c.id)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -188,8 +206,24 @@ def _truncate(text: str, limit: int) -> str:
 
 
 def _band_index(band: str) -> int:
+    """The band's place (0-4, for its colour); 5 for "Not rated"."""
     names = [b[0] for b in BANDS]
+    if band == NOT_RATED:
+        return len(names)
     return names.index(band) if band in names else -1
+
+
+def _interval_text(result: ScoreResult) -> str:
+    return f"{score_text(result.score_low)}–{score_text(result.score_high)}"
+
+
+def _not_rated_text(result: ScoreResult) -> str | None:
+    if result.rated:
+        return None
+    return (
+        f"Not rated: only {_pct(result.coverage)} of the evidence is known, below the "
+        f"{_pct(result.min_coverage)} a rating needs. The score and its explanation are still given."
+    )
 
 
 def _shown(value: object) -> str:
@@ -225,16 +259,18 @@ _WF = {
 #: Characters of a bar's label that fit left of the plot.
 _LABEL_CHARS = 40
 
-#: Scores the score axis may mark, most wanted first (kept when far enough from the others).
-_SCORE_TICKS = (50, 20, 80, 1, 99, 5, 95, 40, 60, 10, 90, 0.1, 99.9, 30, 70)
+#: Scores the score axis may mark, most wanted first (kept when far enough from the others);
+#: every score lies between 0.5 and 99.5.
+_SCORE_TICKS = (50, 20, 80, 1, 99, 5, 95, 40, 60, 10, 90, 30, 70, 2, 98)
 
 
 def _score_ticks(
-    lo: float, hi: float, px: Any, min_gap: float = 30.0, candidates: tuple = _SCORE_TICKS
+    lo: float, hi: float, px: Any, min_gap: float = 30.0, candidates: tuple = _SCORE_TICKS,
+    to_x: Any = _score_log_odds,
 ) -> list[dict[str, Any]]:
     kept: list[tuple[float, float]] = []
     for score in candidates:
-        x = _logit(score / 100.0)
+        x = to_x(score)
         if not lo <= x <= hi:
             continue
         if all(abs(px(x) - px(other)) >= min_gap for _, other in kept):
@@ -249,6 +285,11 @@ def _tick_step(span: float) -> float:
     return 100.0
 
 
+def _working(c: Contribution) -> str:
+    """A contribution's arithmetic: learned weight times units (``"0.189 × 1.2 = +0.23"``)."""
+    return f"{_num(c.weight)} × {_num(c.units)} = {_signed(c.value)}"
+
+
 def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
     raw: list[dict[str, Any]] = []
     tiny = []
@@ -256,12 +297,12 @@ def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
         if abs(c.value) < TINY_CONTRIBUTION:
             tiny.append(c)
             continue
-        shown = f" = {c.input_value}" if c.source == "model" and c.input_value else ""
         raw.append(
             {
-                "label": c.label + shown,
-                "short_label": _truncate(c.label, max(12, _LABEL_CHARS - len(shown))) + shown,
+                "label": c.fact,
+                "short_label": _truncate(c.fact, _LABEL_CHARS),
                 "value": c.value,
+                "working": _working(c),
                 "kind": c.source,
                 "href": "#" + _driver_anchor(c),
             }
@@ -270,28 +311,34 @@ def _raw_bars(result: ScoreResult) -> list[dict[str, Any]]:
         n = len(tiny)
         raw.append(
             {
-                "label": f"other ({n} input{'s' if n != 1 else ''})",
-                "short_label": f"other ({n} input{'s' if n != 1 else ''})",
+                "label": f"other ({n} rule{'s' if n != 1 else ''})",
+                "short_label": f"other ({n} rule{'s' if n != 1 else ''})",
                 "value": math.fsum(c.value for c in tiny),
+                "working": "rules under " + f"{TINY_CONTRIBUTION:g} log-odds each, together",
                 "kind": "other",
-                "href": "#model",
+                "href": "#weights",
             }
         )
     return raw
 
 
 def waterfall_data(result: ScoreResult) -> dict[str, Any]:
-    """The waterfall chart as numbers: baseline, one bar per contribution, final log-odds.
+    """The waterfall chart as numbers: baseline, one bar per rule that fired, final log-odds
+    with its 80% interval.
 
     Bars follow ``result.contributions`` in order; every contribution smaller than
-    :data:`TINY_CONTRIBUTION` is folded into one "other (N inputs)" bar at the end, so the bars'
-    values still add up to ``log_odds - baseline``. Coordinates are SVG pixels.
+    :data:`TINY_CONTRIBUTION` is folded into one "other (N rules)" bar at the end, so the bars'
+    values still add up to ``log_odds - baseline``. The interval is drawn on the final row, from
+    the log-odds of ``score_low`` to that of ``score_high``. Coordinates are SVG pixels.
     """
     g = _WF
     raw = _raw_bars(result)
     cum = result.baseline
+    iv_low = min(_score_log_odds(result.score_low), result.log_odds)
+    iv_high = max(_score_log_odds(result.score_high), result.log_odds)
     # the chart always spans the three middle bands, so the band shading gives a sense of scale
-    points = [result.baseline, result.log_odds, _logit(0.2) - 0.1, _logit(0.8) + 0.1]
+    points = [result.baseline, result.log_odds, iv_low, iv_high, _score_log_odds(20) - 0.1,
+              _score_log_odds(80) + 0.1]  # fmt: skip
     for bar in raw:
         bar["start"] = cum
         cum += bar["value"]
@@ -319,6 +366,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
                 "short_label": _truncate(bar["short_label"], _LABEL_CHARS + 12),
                 "value": bar["value"],
                 "value_text": _signed(bar["value"]),
+                "working": bar["working"],
                 "start": bar["start"],
                 "end": bar["end"],
                 "kind": bar["kind"],
@@ -336,7 +384,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
         )
 
     bands = []
-    cuts = [-math.inf] + [_logit(b[1] / 100.0) for b in BANDS[1:]] + [math.inf]
+    cuts = [-math.inf] + [_score_log_odds(b[1]) for b in BANDS[1:]] + [math.inf]
     for k, (name, low, high) in enumerate(BANDS):
         a, b = max(cuts[k], lo), min(cuts[k + 1], hi)
         if b <= a:
@@ -383,7 +431,7 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
             "y": base_y,
             "text_y": base_y + 4,
             "value_text": _signed(result.baseline),
-            "score": f"{100 * _logistic(result.baseline):.1f}",
+            "score": score_text(_bounded(result.baseline)),
             "link_y2": g["top"] + g["row"] + (g["row"] - g["bar"]) / 2,
         },
         "final": {
@@ -392,7 +440,16 @@ def waterfall_data(result: ScoreResult) -> dict[str, Any]:
             "y": final_y,
             "text_y": final_y + 4,
             "value_text": _signed(result.log_odds),
-            "score": f"{result.score:.1f}",
+            "score": score_text(result.score),
+        },
+        "interval": {
+            "x": px(iv_low),
+            "width": round(max(px(iv_high) - px(iv_low), 1.0), 2),
+            "y": final_y - 5,
+            "height": 10,
+            "low": score_text(result.score_low),
+            "high": score_text(result.score_high),
+            "level": f"{100 * result.interval:.0f}%",
         },
         "bars": bars,
         "bands": bands,
@@ -417,18 +474,13 @@ def _score_logit(score: float) -> float:
 
 
 def score_text(score: float) -> str:
-    """A score with enough decimals to tell it from its neighbours near 0 and 100.
+    """A score as reports show it: one decimal (every score lies between 0.5 and 99.5, so one
+    decimal never reads as 0 or 100; the JSON keeps full precision).
 
-    >>> score_text(42.04), score_text(99.9921), score_text(0.1693), score_text(99.99999999)
-    ('42.0', '99.9921', '0.17', '≈100')
+    >>> score_text(42.04), score_text(99.46), score_text(0.5)
+    ('42.0', '99.5', '0.5')
     """
-    gap = min(score, 100.0 - score)
-    if gap >= 1.0:
-        return f"{score:.1f}"
-    if gap <= 0 or gap < 5e-7:
-        return "≈100" if score > 50 else "≈0"
-    digits = min(6, max(1, 1 - math.floor(math.log10(gap))))
-    return f"{score:.{digits}f}"
+    return f"{score:.1f}"
 
 
 def _decile_name(k: int) -> str:
@@ -526,7 +578,7 @@ def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
     ticks = [
         {"x": t["x"], "label": t["label"]}
         for t in _score_ticks(lo, hi, lambda v: round(x0 + (v - lo) / (hi - lo) * (x1 - x0), 2),
-                              min_gap=50.0, candidates=_PEER_TICKS)
+                              min_gap=50.0, candidates=_PEER_TICKS, to_x=_score_logit)
     ]  # fmt: skip
     bands = []
     for k, (name, low, high) in enumerate(BANDS):
@@ -604,6 +656,7 @@ def _outcome_view(r: RuleOutcome, quotes: _Quotes | None) -> dict[str, Any]:
         "kind_text": f"{r.kind} ({r.severity} severity)" if r.severity else r.kind,
         "state": r.state,
         "weight": "risk flag" if r.weight is None else _signed(r.weight),
+        "prior": "" if r.prior is None else _signed(r.prior),
         "contribution": _signed(r.contribution, 3),
         "tone": "pos" if r.contribution > 0 else ("neg" if r.contribution < 0 else ""),
         "condition": r.condition,
@@ -624,23 +677,34 @@ def _num(value: float) -> str:
     return text
 
 
-def _working(c: Contribution) -> str:
-    """How a model input's contribution is made, in words: the value the model reads against
-    the training mean, times the coefficient (``"0.21 vs 0.087 typical × 9.94 = +1.22"``)."""
-    if c.coefficient is None or c.reference_value is None:
-        return ""
-    ref = _num(c.reference_value)
-    if not c.known or c.model_input is None:
-        return f"unknown, so taken as the typical {ref}: adds {_signed(c.value)}"
-    x = c.model_input
-    yes_no = c.transform == "indicator" or (c.input_value or "").lower() in ("true", "false")
-    if yes_no and x in (0.0, 1.0):
-        shown = f"{'yes' if x == 1.0 else 'no'} ({x:g})"
-    elif c.transform == "log1p":
-        shown = f"log(1 + {c.input_value}) = {_num(x)}"
-    else:
-        shown = _num(x)
-    return f"{shown} vs {ref} typical × {_num(c.coefficient)} = {_signed(c.value)}"
+def _weight_text(c: Contribution) -> str:
+    """The learned weight beside the analysts' prior and its standard error."""
+    return f"learned weight {_num(c.weight)} vs analysts' prior {_num(c.prior)} (std. error {_num(c.std_error)})"
+
+
+def _fired_view(c: Contribution, outcome: RuleOutcome | None, quotes: _Quotes) -> dict[str, Any]:
+    """A rule that fired, worded as the fact it found, with its arithmetic."""
+    graded = c.input_value is not None
+    return {
+        "id": c.id,
+        "anchor": _driver_anchor(c),
+        "title": c.label,
+        "fact": c.fact,
+        "signal": c.signal or "",
+        "units": _num(c.units),
+        "unit_text": (outcome.condition if outcome is not None else "") if graded else "1 when it fires",
+        "condition": outcome.condition if outcome is not None else "",
+        "weight": _num(c.weight),
+        "prior": _num(c.prior),
+        "std_error": _num(c.std_error),
+        "weight_text": _weight_text(c),
+        "working": _working(c),
+        "contribution": _signed(c.value, 3),
+        "prior_contribution": _signed(c.prior * c.units, 3),
+        "tone": "pos" if c.value > 0 else ("neg" if c.value < 0 else ""),
+        "rationale": _sentence(c.rationale),
+        "quotes": quotes.add("rule:" + c.id, c.evidence),
+    }
 
 
 def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | None]:
@@ -651,17 +715,15 @@ def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | No
         if abs(c.value) < TINY_CONTRIBUTION:
             small.append(c.value)
             continue
-        shown = f" = {c.input_value}" if c.source == "model" and c.input_value else ""
-        subject = c.label + shown
         if c.value > 0:
             effect = f"adds {_signed(c.value)} log-odds"
         else:
             effect = f"subtracts {abs(c.value):.2f} log-odds"
-        owner = ("rule:" + c.id) if c.source == "rule" else c.id
-        refs = quotes.by_owner.get(owner) or quotes.add(owner, c.evidence)
+        effect += f" ({_num(c.weight)} × {_num(c.units)})"
+        refs = quotes.by_owner.get("rule:" + c.id) or quotes.add("rule:" + c.id, c.evidence)
         rationale = _sentence(c.rationale)
         item = {
-            "subject": subject,
+            "subject": c.fact,
             "effect": effect,
             "rationale": rationale,
             "tail": f": {rationale}" if rationale else ".",
@@ -669,48 +731,56 @@ def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | No
             "source": c.source,
             "quotes": refs,
             "refs": _refs(refs),
-            "text": f"{subject} {effect}" + (f": {rationale}" if rationale else "."),
+            "text": f"{c.fact} {effect}" + (f": {rationale}" if rationale else "."),
         }
         (strengths if c.value > 0 else concerns).append(item)
     small_text = None
     if small:
         n = len(small)
         small_text = (
-            f"{n} further input{'s' if n != 1 else ''} moved the log-odds by less than "
+            f"{n} further rule{'s' if n != 1 else ''} moved the log-odds by less than "
             f"{TINY_CONTRIBUTION:g} each (together {_signed(math.fsum(small), 3)})."
         )
     return strengths, concerns, small_text
 
 
+#: How levers are grouped in a report, in order: (kind, heading).
+LEVER_GROUPS = (
+    ("status", "Status: what the firm would have to obtain"),
+    ("business_mix", "Business mix: where its revenue comes from and what it spends on"),
+)
+
+
+def _lever_groups(result: ScoreResult) -> list[dict[str, Any]]:
+    groups = []
+    for kind, title in LEVER_GROUPS:
+        items = [
+            {
+                "text": _sentence(lv.text[:1].upper() + lv.text[1:]),
+                "direction": lv.direction,
+                "new_score": score_text(lv.new_score),
+                "to_band": lv.to_band,
+            }
+            for lv in result.levers
+            if lv.kind == kind
+        ]
+        if items:
+            groups.append({"kind": kind, "title": title, "levers": items})
+    return groups
+
+
 def report_context(result: ScoreResult) -> dict[str, Any]:
     """Everything the report templates show, as plain strings, numbers, lists and dicts."""
     quotes = _Quotes()
-    fired = [r for r in result.rules if r.state == "fired" and r.kind == "favour"]
-    fired.sort(key=lambda r: -abs(r.contribution))
-    fired_view = [_outcome_view(r, quotes) for r in fired]
+    outcomes = {r.id: r for r in result.rules}
+    fired_view = [_fired_view(c, outcomes.get(c.id), quotes) for c in result.contributions]
+    moved = {c.id for c in result.contributions}
+    zero_weight = [
+        {"id": r.id, "title": r.title, "anchor": _anchor("rule", r.id)}
+        for r in result.rules
+        if r.kind == "favour" and r.state == "fired" and r.id not in moved
+    ]
     not_fired = [_outcome_view(r, None) for r in result.rules if r.state != "fired"]
-
-    model_view = []
-    for c in result.contributions:
-        if c.source != "model":
-            continue
-        q = quotes.add(c.id, c.evidence)
-        model_view.append(
-            {
-                "id": c.id,
-                "anchor": _driver_anchor(c),
-                "label": c.label,
-                "input_value": c.input_value if c.input_value is not None else "unknown",
-                "direction": c.signal or "",
-                "value": c.value,
-                "value_text": _signed(c.value, 3),
-                "tone": "pos" if c.value > 0 else ("neg" if c.value < 0 else ""),
-                "working": _working(c),
-                "rationale": _sentence(c.rationale),
-                "quotes": q,
-                "refs": ", ".join(x["n"] for x in q),
-            }
-        )
 
     risk_view = [
         {
@@ -734,53 +804,58 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
         risk_summary = f"{len(result.risk_flags)}" + (f" ({high} high)" if high else "")
     cls = _CLASS_NAMES.get(result.sector_class or "", result.sector_class) or "unknown"
     base = _signed(result.baseline)
-    steps = [{"label": "Baseline", "value": base, "cumulative": base}]
+    steps = [{"label": "Baseline (score 50, neutral)", "working": "", "value": base, "cumulative": base}]
     steps += [
-        {"label": b["label"], "value": b["value_text"], "cumulative": _signed(b["end"])}
+        {"label": b["label"], "working": b["working"], "value": b["value_text"],
+         "cumulative": _signed(b["end"])}
         for b in wf["bars"]
-    ]
+    ]  # fmt: skip
     pct = result.peer_percentile
     peers = peer_chart_data(result)
     decile_rows = [
         {"name": name, "cells": [r["deciles"][j] if r["has"] else "n/a" for r in peers["rows"]]}
         for j, name in enumerate(peers["decile_names"])
     ]
+    prior_score = _bounded(result.prior_log_odds)
+    n_fired = len(result.contributions)
     return {
         "name": result.name,
         "sections": [{"id": a, "title": t} for a, t in SECTIONS],
         "headline": {
-            "score": f"{result.score:.1f}",
+            "score": score_text(result.score),
+            "interval": _interval_text(result),
+            "interval_level": f"{100 * result.interval:.0f}%",
             "band": result.band,
             "band_index": _band_index(result.band),
+            "rated": result.rated,
+            "not_rated": _not_rated_text(result),
             "probability": f"{result.probability:.3f}",
             "coverage": _pct(result.coverage),
+            "min_coverage": _pct(result.min_coverage),
             "log_odds": _signed(result.log_odds),
             "baseline": base,
-            "rules_log_odds": _signed(result.rules_log_odds),
-            "model_log_odds": _signed(result.model_log_odds),
+            "fired_count": f"{n_fired} rule{'s' if n_fired != 1 else ''} that fired",
             "risk_summary": risk_summary,
             "percentile": "n/a" if pct is None else _ordinal(pct),
             "sector_class": cls,
+            "prior_score": score_text(prior_score),
+            "prior_log_odds": _signed(result.prior_log_odds),
         },
-        "disagreement": result.disagreement,
+        "profile_source": result.profile_source,
         "waterfall": wf,
         "steps": steps,
         "strengths": strengths,
         "concerns": concerns,
         "small_text": small_text,
         "fired": fired_view,
+        "zero_weight": zero_weight,
         "not_fired": not_fired,
-        "model": model_view,
+        "weights_total": {
+            "learned": _signed(result.log_odds - result.baseline, 3),
+            "prior": _signed(result.prior_log_odds - result.baseline, 3),
+        },
         "risks": risk_view,
-        "levers": [
-            {
-                "text": _sentence(lv.text[:1].upper() + lv.text[1:]),
-                "direction": lv.direction,
-                "new_score": f"{lv.new_score:.1f}",
-                "to_band": lv.to_band,
-            }
-            for lv in result.levers
-        ],
+        "lever_groups": _lever_groups(result),
         "peers": peers,
         "decile_rows": decile_rows,
         "any_deciles": any(r["has"] for r in peers["rows"]),
@@ -788,7 +863,9 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
         "peer_class": cls,
         "coverage": {
             "percent": _pct(result.coverage),
+            "min": _pct(result.min_coverage),
             "width": round(max(0.0, min(1.0, result.coverage)) * 100, 2),
+            "min_width": round(max(0.0, min(1.0, result.min_coverage)) * 100, 2),
             "unknown": list(result.unknown_inputs),
         },
         "profile": [{"field": k, "value": _shown(v)} for k, v in result.profile.items()],
@@ -804,6 +881,7 @@ def report_context(result: ScoreResult) -> dict[str, Any]:
         "quote_count": quotes.count,
         "tiny": f"{TINY_CONTRIBUTION:g}",
     }
+
 
 
 # --- public functions ----------------------------------------------------------------------
@@ -829,14 +907,37 @@ def _top_reasons(result: ScoreResult) -> list[dict[str, str]]:
     ]
 
 
+def _interval_bar(result: ScoreResult, width: float = 120.0) -> dict[str, Any]:
+    """A small 0-100 strip with the score's interval drawn on it (SVG pixels)."""
+
+    def px(score: float) -> float:
+        return round(2.0 + max(0.0, min(100.0, score)) / 100.0 * (width - 4.0), 2)
+
+    lo, hi = px(result.score_low), px(result.score_high)
+    return {
+        "width": width,
+        "x0": px(0.0),
+        "x1": px(100.0),
+        "mid": px(50.0),
+        "x": lo,
+        "w": round(max(hi - lo, 1.0), 2),
+        "score_x": px(result.score),
+        "title": f"{score_text(result.score)} ({100 * result.interval:.0f}% interval {_interval_text(result)})",
+    }
+
+
 def render_card(result: ScoreResult) -> str:
-    """A compact HTML card for notebooks: name, score, band, probability, reasons, flags."""
+    """A compact HTML card for notebooks: name, score and interval, band, probability, reasons,
+    flags."""
     return (
         _html_env()
         .get_template("card.html.j2")
         .render(
             name=result.name,
-            score=f"{result.score:.1f}",
+            score=score_text(result.score),
+            interval=_interval_text(result),
+            interval_level=f"{100 * result.interval:.0f}%",
+            not_rated=_not_rated_text(result),
             band=result.band,
             band_index=_band_index(result.band),
             probability=f"{result.probability:.3f}",
@@ -866,10 +967,16 @@ def render_index(results: list[ScoreResult], links: list[str]) -> str:
             {
                 "name": r.name,
                 "href": quote(link, safe="/"),
-                "score": f"{r.score:.1f}",
+                "score": score_text(r.score),
                 "score_value": f"{r.score:.6f}",
+                "interval": _interval_text(r),
+                "interval_value": f"{r.score_high - r.score_low:.6f}",
+                "bar": _interval_bar(r),
                 "band": r.band,
+                "rated": r.rated,
+                "coverage": _pct(r.coverage),
                 "band_index": _band_index(r.band),
+                "band_sort": _band_index(r.band) if r.rated else -1,  # not rated sorts lowest
                 "reasons": _top_reasons(r),
                 "risks": _by_severity(r.risk_flags),
                 "risk_value": sum(3 - _SEVERITY_ORDER.get(f.severity, 3) for f in r.risk_flags),

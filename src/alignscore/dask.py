@@ -16,8 +16,11 @@ on the client and shipped to the workers with the task graph.
 The output holds the input columns, then:
 
 ============  ==========================================================
-score         float64, 0 to 100
-band          category (the five band names, always in the same order)
+score         float64, 0.5 to 99.5
+score_low     float64, the low end of the score's 80% interval
+score_high    float64, the high end of the score's 80% interval
+band          category (the five band names then "Not rated", always in
+              that order)
 probability   float64
 coverage      float64, 0 to 1
 reasons       string, ``id+;id+;id+;id-;id-;id-``
@@ -35,6 +38,8 @@ The same works on Spark with ``mapInPandas``, read every column as text first::
     df = spark.read.csv("firms/*.csv", header=True)          # every column a string
     schema = StructType(df.schema.fields + [
         StructField("score", DoubleType()),
+        StructField("score_low", DoubleType()),
+        StructField("score_high", DoubleType()),
         StructField("band", StringType()),
         StructField("probability", DoubleType()),
         StructField("coverage", DoubleType()),
@@ -62,7 +67,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._engine import BAND_NAMES
+from ._engine import BAND_CODES
 from ._scorer import RESULT_COLUMNS, Scorer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,10 +78,12 @@ __all__ = ["read_firms_dask", "result_meta", "score_dask", "score_to_parquet"]
 _INSTALL = "alignscore.dask needs dask and distributed: pip install 'alignscore[dask]'"
 
 #: The dtype of each result column in the Dask output.
-BAND_DTYPE = pd.CategoricalDtype(list(BAND_NAMES))
+BAND_DTYPE = pd.CategoricalDtype(list(BAND_CODES))
 TEXT_DTYPE = pd.StringDtype()
 RESULT_DTYPES: dict[str, Any] = {
     "score": np.dtype("float64"),
+    "score_low": np.dtype("float64"),
+    "score_high": np.dtype("float64"),
     "band": BAND_DTYPE,
     "probability": np.dtype("float64"),
     "coverage": np.dtype("float64"),
