@@ -452,7 +452,8 @@ def test_not_rated_is_stated_with_its_coverage_and_threshold() -> None:
     assert thin.band == "Not rated"
     html = render(thin, "html")
     md = render(thin, "md")
-    words = (f"Not rated: only {100 * thin.coverage:.0f}% of the evidence is known, below the 30% "
+    words = (f"Not rated: only {100 * thin.coverage:.0f}% of the evidence is known, below the "
+             f"{100 * thin.min_coverage:.0f}% "
              "a rating needs. The score and its explanation are still given.")  # fmt: skip
     assert f'<p class="note not-rated">{escape(words)}</p>' in html
     assert f"> **{words}**" in md

@@ -18,7 +18,7 @@ from alignscore import (
     UnknownFirmError,
 )
 from alignscore._engine import Engine
-from alignscore._scorecard import Scorecard
+from alignscore._scorecard import MIN_COVERAGE, Scorecard
 from alignscore._synthetic import synthetic_firms
 from tests.labelled_frame import labelled_frame
 
@@ -107,7 +107,7 @@ def test_too_little_known_is_not_rated_but_still_scored(prior_scorer):
     result = prior_scorer.score({"name": "Thin", "little_giant": "yes"})
     assert result.band == NOT_RATED
     assert not result.rated
-    assert result.coverage < result.min_coverage == 0.3
+    assert result.coverage < result.min_coverage == MIN_COVERAGE
     assert result.score == pytest.approx(100 * (0.005 + 0.99 / (1 + np.exp(-0.9))))
     assert [c.id for c in result.contributions] == ["little_giant"]
     assert result.levers == []  # no band to move from
