@@ -93,6 +93,19 @@ def _result_table(raw: pa.Table, cols: dict[str, Any]) -> pa.Table:
     return out
 
 
+#: Digits of the result columns in CSV, which people read (scores to one decimal, probability
+#: and coverage to three); Parquet and JSON Lines keep full precision, as the API does.
+CSV_DIGITS = {"score": 1, "score_low": 1, "score_high": 1, "probability": 3, "coverage": 3}
+
+
+def _rounded(table: pa.Table) -> pa.Table:
+    for name, digits in CSV_DIGITS.items():
+        if name in table.column_names and pa.types.is_floating(table.schema.field(name).type):
+            i = table.column_names.index(name)
+            table = table.set_column(i, name, pc.round(table.column(name), digits))
+    return table
+
+
 class _Writer:
     """One output: CSV, Parquet or JSON Lines, chosen by the file name; ``-`` is stdout CSV.
 
@@ -135,6 +148,8 @@ class _Writer:
                     self._error = exc
 
     def _write_now(self, table: pa.Table, safe: frozenset[str]) -> None:
+        if self.kind == ".csv":
+            table = _rounded(table)
         if self.kind == ".csv" and self.escape:
             table = pa.table({
                 n: table.column(n) if n in safe else escape_formula(table.column(n).combine_chunks())
