@@ -146,6 +146,26 @@ def train_model(
     return save_scorecard(output, scorecard.to_file(), fields, card)
 
 
+def _reliability_note(metrics: dict[str, Any], fitted_intercept: float) -> str:
+    """What the reliability table means, from the numbers themselves."""
+    rows = [r for r in metrics["reliability"] if r["firms"]]
+    over = [r["band"] for r in rows if r["mean_predicted"] - r["observed_favoured"] > 0.1]
+    under = [r["band"] for r in rows if r["observed_favoured"] - r["mean_predicted"] > 0.1]
+    share = metrics["data"]["favoured"] / max(metrics["data"]["firms"], 1)
+    parts = [
+        f"The labelled set is {share:.0%} favoured, a mix that reflects which events are documented, "
+        f"not the market. Fitted with a free intercept, the classifier puts a firm with no fired rule "
+        f"at log-odds {fitted_intercept:+.2f}; the shipped scorecard puts it at 0 (neutral) by design."
+    ]
+    if over:
+        parts.append(f"Out of fold, scores run above the observed favoured rate in: {', '.join(over)} (more than 10 points).")
+    if under:
+        parts.append(f"They run below it in: {', '.join(under)} (more than 10 points).")
+    if not over and not under:
+        parts.append("Out of fold, every band's mean score is within 10 points of its observed favoured rate.")
+    return " ".join(parts)
+
+
 def _weights_table(ruleset: RuleSet, scorecard: Scorecard) -> str:
     rows = []
     for rule, prior, weight, se in zip(ruleset.favour, scorecard.priors, scorecard.weights, scorecard.std_errors, strict=True):
@@ -214,9 +234,7 @@ baseline, bounded probability), refitted (shrinkage search included) inside ever
 
 {metrics_table(metrics)}
 
-The reliability table compares scores with the labelled set, whose favoured share
-({metrics['data']['favoured'] / max(metrics['data']['firms'], 1):.0%}) reflects which events are documented, not the market: with
-a neutral baseline, observed rates above the predicted ones are expected.
+{_reliability_note(metrics, p['fitted_intercept'])}
 
 ## Properties checked by the test suite (not by these data)
 - A firm known by name alone scores exactly 50 ({NOT_RATED!r}: coverage 0).
