@@ -9,7 +9,8 @@ def test_all_is_pinned():
         "FirmProfile", "InputError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
-        "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "rules_table",
+        "check_rules", "evaluate_model", "fetch_tushare_tables", "metrics_table",
+        "profiles_from_tushare", "read_firms", "render", "rules_table",
         "score_file", "synthetic_firms", "train_model", "unescape_formula", "validate_file",
         "write_reports", "write_text",
     ])  # fmt: skip

@@ -22,16 +22,17 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ._tushare import _venue, area_map, industry_map
-from ._tushare_tables import check_tables
+from ._tushare_tables import check_tables, read_tushare_dir
 from .exceptions import InputError
 
-__all__ = ["PROVENANCE_COLUMNS", "profiles_from_tushare"]
+__all__ = ["PROVENANCE_COLUMNS", "profiles_from_tushare", "write_frame"]
 
 #: Columns of the structured provenance frame (one row per firm and derived field).
 PROVENANCE_COLUMNS = ("ts_code", "field", "table", "columns", "end_date", "ann_date", "source")
@@ -219,12 +220,13 @@ def _ownership(ent_type: pd.Series, state: pd.Series) -> pd.Series:
 
 
 def profiles_from_tushare(
-    tables: Mapping[str, pd.DataFrame], *, as_of: str | dt.date | None = None
+    tables: Mapping[str, pd.DataFrame] | str | Path, *, as_of: str | dt.date | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build firm profiles from Tushare Pro tables, as of a date.
+    """Build firm profiles from Tushare Pro tables, as of a date (default: today).
 
     ``tables`` maps API names (``stock_basic``, ``stock_company``, ``fina_mainbz``, ``income``,
-    ``top10_holders``) to the frames Tushare returned; any may be missing. Returns
+    ``top10_holders``) to the frames Tushare returned, or is a folder holding them as
+    ``<api>.csv`` or ``<api>.parquet``; any table may be missing. Returns
     ``(profiles, provenance)``: ``profiles`` has the contract's columns plus the extras
     ``ts_code``, ``industry``, ``act_ent_type``, ``state_holder_top10`` and ``profile_source``
     (a one-line, human-readable provenance per firm); ``provenance`` has one row per firm and
@@ -251,7 +253,7 @@ def profiles_from_tushare(
     3  income  2023-12-31  2024-03-16
     """
     when = _as_of(as_of)
-    t = check_tables(tables)
+    t = read_tushare_dir(tables) if isinstance(tables, (str, Path)) else check_tables(tables)
     basic = _dedupe(t.get("stock_basic"))
     company = _dedupe(t.get("stock_company"))
     codes = _universe(basic, t)
@@ -416,3 +418,28 @@ def _one_line(provenance: pd.DataFrame, codes: pd.Series) -> pd.Series:
         sep = pd.Series(np.where(line.ne("") & has, "; ", ""), index=codes.index, dtype="string")
         line = line + sep + (field + "=" + part).fillna("")
     return line.mask(line == "")
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path, *, escape_formulas: bool = True) -> None:
+    """Write profiles (or provenance) atomically; the format follows the name (``.csv``,
+    ``.parquet``). In CSV, text cells that a spreadsheet would run as a formula get a leading
+    ``'``, as in ``alignscore score``'s output (``unescape_formula`` undoes it)."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    from ._stream import escape_formula
+    from ._write import atomic_path
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".pq"}:
+        raise InputError(target, "expected an output name ending .csv or .parquet")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            if escape_formulas:
+                table = pa.table({n: escape_formula(table.column(n).combine_chunks())
+                                  for n in table.column_names})  # fmt: skip
+            pa_csv.write_csv(table, tmp)
+        else:
+            pq.write_table(table, tmp)
