@@ -401,3 +401,27 @@ def test_cli_bad_folder_exits_2(tmp_path):
     assert result.exit_code == 2
     assert "table 'income' has no column 'revenue' (did you mean 'revenu'?)" in result.output
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_folder_of_parquet_tables_builds_the_same_profiles(tmp_path, built):
+    for name in ("stock_basic", "stock_company", "income", "top10_holders"):
+        frame = _read(name)
+        if name == "income":  # numbers as Tushare returns them: floats
+            for col in ("total_revenue", "revenue", "rd_exp", "sell_exp"):
+                frame[col] = pd.to_numeric(frame[col])
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    profiles, _ = alignscore.profiles_from_tushare(tmp_path, as_of="2024-06-30")
+    expected = built[0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(profiles, expected)
+
+
+def test_a_folder_with_the_same_table_twice_is_an_error(tmp_path):
+    shutil.copy(FIXTURES / "income.csv", tmp_path / "income.csv")
+    _read("income").to_parquet(tmp_path / "income.parquet")
+    with pytest.raises(InputError, match=r"both income.csv and income.parquet are present; keep one"):
+        alignscore.profiles_from_tushare(tmp_path, as_of="2024-06-30")
+
+
+def test_a_folder_without_tables_is_an_error(tmp_path):
+    with pytest.raises(InputError, match=r"holds none of the Tushare tables stock_basic.csv"):
+        alignscore.profiles_from_tushare(tmp_path, as_of="2024-06-30")
