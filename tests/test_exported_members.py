@@ -9,7 +9,8 @@ def test_all_is_pinned():
         "FirmProfile", "NOT_RATED", "ScorecardClassifier", "InputError", "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
-        "audit_labelled", "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "require_clean", "rules_table",
+        "audit_labelled", "check_rules", "evaluate_model", "fetch_tushare_tables", "metrics_table",
+        "profiles_from_tushare", "read_firms", "render", "require_clean", "rules_table",
         "score_file", "synthetic_firms", "train_model", "unescape_formula", "validate_file",
         "write_reports", "write_text",
     ])  # fmt: skip

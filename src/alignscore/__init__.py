@@ -20,6 +20,8 @@ from ._rules import RuleSet
 from ._scorer import RESULT_COLUMNS, Scorer
 from ._stream import StreamSummary, score_file, unescape_formula
 from ._synthetic import synthetic_firms
+from ._tushare_pro import profiles_from_tushare
+from ._tushare_tables import fetch_tushare_tables
 from ._validate import ValidationReport, read_firms, validate_file
 from ._version import __version__
 from .exceptions import (
@@ -81,7 +83,9 @@ __all__ = [
     "audit_labelled",
     "check_rules",
     "evaluate_model",
+    "fetch_tushare_tables",
     "metrics_table",
+    "profiles_from_tushare",
     "read_firms",
     "render",
     "require_clean",

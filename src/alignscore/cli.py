@@ -30,11 +30,14 @@ rules_app = typer.Typer(help="Check and list the rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 data_app = typer.Typer(help="Check labelled data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+profiles_app = typer.Typer(help="Build firm profiles from other data sources.", no_args_is_help=True)
+app.add_typer(profiles_app, name="profiles")
 
 
 class Source(StrEnum):
     profile = "profile"
     tushare = "tushare"
+    tushare_pro = "tushare-pro"
 
 
 class ListFormat(StrEnum):
@@ -84,10 +87,21 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms.")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV (utf-8, gb18030, ...).")]
-SourceOpt = Annotated[Source, typer.Option("--source", help="Input format: the firm-profile contract, or Tushare stock_basic.")]
+SourceOpt = Annotated[Source, typer.Option("--source", help="Input format: the firm-profile contract, Tushare stock_basic, or tushare-pro (INPUT is a folder of Tushare Pro tables).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate the rules as of this date (YYYY-MM-DD).")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="A rules directory (default: the bundled rules).")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="A model directory (default: the bundled model).")]
+
+
+def _input(input: Path, source: Source, as_of: str | None) -> Path | Any:
+    """The file itself, or (``--source tushare-pro``) the profiles built from a folder."""
+    if source is Source.tushare_pro:
+        return api.profiles_from_tushare(input, as_of=as_of)[0]
+    return input
+
+
+def _formats(source: Source) -> str:
+    return "profile" if source is Source.tushare_pro else source.value
 
 
 def _scorer(rules: Path | None, model: Path | None, as_of: str | None) -> api.Scorer:
@@ -104,7 +118,7 @@ def validate(
     source: SourceOpt = Source.profile,
 ) -> None:
     """Check a file against the firm-profile contract and summarise it."""
-    report = api.validate_file(input, encoding=encoding, source_format=source.value)
+    report = api.validate_file(_input(input, source, None), encoding=encoding, source_format=_formats(source))
     typer.echo(f"{report.source}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
     carried = ", ".join(report.columns_carried) or "none"
@@ -140,10 +154,12 @@ def score(
     scorer = _scorer(rules, model, as_of)
     from ._progress import row_progress
 
-    with row_progress(input, enabled=not quiet and output is not None) as advance:
+    firms = _input(input, source, as_of)
+    progress = not quiet and output is not None and source is not Source.tushare_pro
+    with row_progress(input, enabled=progress) as advance:
         summary = api.score_file(
-            scorer, input, output, rejects=rejects, encoding=encoding,
-            source_format=source.value, escape_formulas=not no_formula_escape, progress=advance,
+            scorer, firms, output, rejects=rejects, encoding=encoding,
+            source_format=_formats(source), escape_formulas=not no_formula_escape, progress=advance,
         )  # fmt: skip
     if output is not None and not quiet:
         extra = f", {summary.rejected:,} rejected to {summary.rejects}" if summary.rejects else ""
@@ -165,7 +181,7 @@ def explain(
 ) -> None:
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
+    frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
     result = scorer.explain(frame, firm=firm)[0]
     text = api.render(result, format.value)
     if output is None:
@@ -189,7 +205,7 @@ def report(
 ) -> None:
     """Write one explanation report per firm (and an index.html for HTML)."""
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
+    frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
     from ._progress import count_progress
 
     total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
@@ -282,6 +298,25 @@ def data_audit(
         for problem in report.problems:
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(2)
+
+
+@profiles_app.command("tushare")
+@handles_errors
+def profiles_tushare(
+    directory: Annotated[Path, typer.Argument(help="A folder of Tushare Pro tables: stock_basic, stock_company, fina_mainbz, income, top10_holders (.csv or .parquet; any may be missing).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Profiles file to write (.csv or .parquet).")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Use only figures published on or before this date (YYYY-MM-DD; default today).")] = None,
+    provenance: Annotated[Path | None, typer.Option("--provenance", help="Also write the provenance, one row per firm and field (.csv or .parquet).")] = None,
+    no_formula_escape: Annotated[bool, typer.Option("--no-formula-escape", help="Write text cells starting with = + - @ as they are.")] = False,
+) -> None:
+    """Build firm profiles from Tushare Pro tables, as of a date; then score them as usual."""
+    from ._tushare_pro import write_frame
+
+    profiles, sources = api.profiles_from_tushare(directory, as_of=as_of)
+    write_frame(profiles, output, escape_formulas=not no_formula_escape)
+    if provenance is not None:
+        write_frame(sources, provenance, escape_formulas=not no_formula_escape)
+    _err(f"wrote {len(profiles):,} profiles into {output}")
 
 
 def main() -> None:
