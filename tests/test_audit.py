@@ -483,3 +483,29 @@ def test_bundled_data_passes_audit():
     """Fails until the re-filled data (data/PROTOCOL.md) replace the first, leaky file."""
     report = audit_labelled(REPO / "data" / "labelled_firms.csv")
     assert report.problems == []
+
+
+# --- a gap the sector mix explains is a warning -------------------------------------------
+
+
+def test_a_gap_explained_by_the_sector_mix_warns_instead_of_failing():
+    # platforms (mostly disfavoured) rarely disclose users; chipmakers (mostly favoured) have 0.
+    # Within each class both labels were filled alike; across the file the gap is 62 points.
+    fav = [0.0] * 40 + [None] * 8 + [5.0] * 2  # 40 chipmakers, 10 platforms
+    dis = [0.0] * 10 + [None] * 32 + [5.0] * 8  # 10 chipmakers, 40 platforms
+    sectors = ["semiconductors"] * 40 + ["e_commerce"] * 10 + ["semiconductors"] * 10 + ["e_commerce"] * 40
+    report = audit_labelled(frame(fav, dis, "consumer_mau_m", sector=sectors))
+    assert about(report, "consumer_mau_m") == []
+    [warning] = [w for w in report.warnings if w.startswith("consumer_mau_m")]
+    assert warning.endswith(
+        "explained by the sector mix: within each sector class the gap is at most 25 points "
+        "(hard_tech 0, soft_tech 0)."
+    )
+
+
+def test_a_gap_inside_a_sector_class_still_fails():
+    fav = [0.0] * 40 + [None] * 8 + [5.0] * 2
+    dis = [None] * 10 + [None] * 32 + [5.0] * 8  # chipmakers blank only when disfavoured
+    sectors = ["semiconductors"] * 40 + ["e_commerce"] * 10 + ["semiconductors"] * 10 + ["e_commerce"] * 40
+    report = audit_labelled(frame(fav, dis, "consumer_mau_m", sector=sectors))
+    assert len(about(report, "consumer_mau_m")) == 1

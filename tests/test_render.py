@@ -247,7 +247,8 @@ def test_every_link_lands_on_an_element(chip: ScoreResult, platform: ScoreResult
 
 def test_drivers_link_to_their_quoted_passages(chip: ScoreResult) -> None:
     html = render(chip, "html")
-    fired = [r for r in chip.rules if r.state == "fired" and r.kind == "favour"]
+    # a rule whose learned weight is 0 adds nothing and is only named in a list, not drawn
+    fired = [r for r in chip.rules if r.state == "fired" and r.kind == "favour" and r.contribution != 0]
     assert fired, "the chipmaker should fire at least one favour rule"
     for rule in fired:
         block = re.search(rf'<div class="rule" id="rule-{rule.id}">(.*?)</div>', html, re.S)

@@ -1,12 +1,17 @@
 """alignscore: score Chinese companies for policy alignment.
 
-A rules engine (declarative rules in ``rules/``, each citing the seed article it comes from)
-combined with a trained, sign-constrained and calibrated classifier, into one score with an
-exact, evidence-linked explanation.
+One scorecard of declarative rules (in ``rules/``, each citing the seed article it comes from)
+whose weights a scikit-learn classifier learns within each rule's declared sign: one bounded
+score with an 80% interval and an exact, evidence-linked explanation.
 
 >>> import alignscore
 >>> scorer = alignscore.Scorer(as_of="2024-01-01")
->>> scorer.score({"name": "Example", "sector": "online_gaming"}).band in alignscore.BAND_NAMES
+>>> scorer.score({"name": "Known by name alone"}).score
+50.0
+>>> scorer.score({"name": "Example", "sector": "online_gaming"}).band  # a sector alone is too little
+'Not rated'
+>>> result = scorer.score({"name": "Example", "sector": "online_gaming", "listing_venue": "us"})
+>>> result.band in alignscore.BAND_NAMES and result.score_low <= result.score <= result.score_high
 True
 """
 

@@ -34,6 +34,13 @@ The rules (the thresholds are module constants, named below):
    class only, with at least ``MIN_FIRMS`` known firms in each class, fails: it separates the
    labels wherever it is filled (``state_project`` was ``true`` for 55 favoured firms only and
    ``false`` for 26 disfavoured firms only). Honest data on real firms are never that clean.
+A gap found by rule 1 or 2 is a warning instead of a failure when the sector mix explains it:
+computed again within each sector class that has at least ``MIN_FIRMS`` firms of each label,
+the gap is within ``MAX_GAP_POINTS`` in every one, and those classes hold at least three quarters
+of the firms (a consumer platform's user count is often
+undisclosed while a firm with no consumer product has 0 users: if one label holds more platforms,
+the column's blank shares differ between labels however evenly each kind of firm was filled).
+
 5. **Seed-signal fill** (a warning, not a failure). The data protocol asks for the rules' seed
    signals to be filled for at least ``MIN_SEED_FILL`` = 70% of firms: ``overseas_revenue_share``,
    ``little_giant``, ``ownership``, ``rd_intensity``, ``us_restricted``, ``state_project``
@@ -84,6 +91,10 @@ LOPSIDED_RATIO = 4
 #: ... and the split is unlikely by chance: Fisher's exact test of blank-vs-known against the
 #: label, two-sided, below this p-value (on a few dozen firms a 4:1 ratio happens by luck).
 LOPSIDED_P_VALUE = 0.01
+#: A gap is put down to the sector mix only when the classes compared (those with at least
+#: MIN_FIRMS firms of each label) hold at least this share of the firms: the rest must not be
+#: where the blanks hide.
+MIX_COVERED = Fraction(3, 4)
 MIN_FIRMS = 5
 MOSTLY_BLANK = Fraction(1, 2)
 MIN_SEED_FILL = Fraction(7, 10)
@@ -234,17 +245,22 @@ def audit_labelled(data: pd.DataFrame | str | Path) -> AuditReport:
     columns: list[ColumnAudit] = []
     patterns: list[OneClassPattern] = []
     problems: list[str] = []
+    warnings: list[str] = []
+    classes = _sector_classes(frame)
     for name in AUDITED_COLUMNS:
         values = _values(name, frame)
         blank = np.array([v is None for v in values])
         audit, column_problems = _gap(name, blank, fav, n_fav, n_dis)
         columns.append(audit)
-        problems += column_problems
+        explained = _explained_by_sector_mix(name, blank, fav, classes) if column_problems else None
+        if explained is not None:
+            warnings.append(column_problems[0].rstrip(".") + "; " + explained)
+        else:
+            problems += column_problems
         found, found_problems = _one_class(name, values, blank, fav, n_fav, n_dis)
         patterns += found
         problems += found_problems
     seed: list[SeedFill] = []
-    warnings: list[str] = []
     for name, required in SEED_SIGNALS.items():
         filled = int(frame[name].notna().sum()) if name in frame.columns else 0
         share = Fraction(filled, len(frame))
@@ -325,6 +341,43 @@ def _gap(
             f"(more than {LOPSIDED_GAP_POINTS} points with one class at least {LOPSIDED_RATIO} times as often blank)."
         ]
     return audit, []
+
+
+def _sector_classes(frame: pd.DataFrame) -> np.ndarray:
+    """Each firm's sector class (``hard_tech`` ...; ``None`` when the sector is unknown)."""
+    from ._rules import RuleSet
+
+    class_of = {s: sc.class_ for sc in RuleSet.load().taxonomy.spec.sector_classes for s in sc.sectors}
+    sectors = frame["sector"] if "sector" in frame.columns else pd.Series([None] * len(frame))
+    return np.array([class_of.get(s) if isinstance(s, str) else None for s in sectors], dtype=object)
+
+
+def _explained_by_sector_mix(name: str, blank: np.ndarray, fav: np.ndarray, classes: np.ndarray) -> str | None:
+    """Why a blank-share gap between the labels is the sector mix, not uneven diligence, or None.
+
+    Some fields are filled by the nature of the business (a consumer platform's user count is
+    often undisclosed; a firm with no consumer product has 0 users): when one label holds more
+    firms of one kind, the column's blank shares differ between the labels even when each kind
+    of firm was filled alike whatever its label. So the gap is computed again within each sector
+    class with at least ``MIN_FIRMS`` firms of each label; if there is at least one such class
+    every such gap is within ``MAX_GAP_POINTS`` and those classes hold at least ``MIX_COVERED``
+(three quarters) of the firms, the column is a warning, not a failure.
+    """
+    gaps: list[str] = []
+    compared = 0
+    for cls in ("hard_tech", "state_priority", "soft_tech", "other"):
+        inside = classes == cls
+        n_f, n_d = int((inside & fav).sum()), int((inside & ~fav).sum())
+        if n_f < MIN_FIRMS or n_d < MIN_FIRMS:
+            continue
+        compared += n_f + n_d
+        gap = abs(Fraction(int((blank & inside & fav).sum()), n_f) - Fraction(int((blank & inside & ~fav).sum()), n_d)) * 100
+        if gap > MAX_GAP_POINTS:
+            return None
+        gaps.append(f"{cls} {_points(gap)}")
+    if not gaps or Fraction(compared, len(blank)) < MIX_COVERED:
+        return None
+    return f"explained by the sector mix: within each sector class the gap is at most {MAX_GAP_POINTS} points ({', '.join(gaps)})."
 
 
 def _by_chance(b_fav: int, n_fav: int, b_dis: int, n_dis: int) -> float:
