@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ from ._conditions import SECTOR_CLASSES, Node, compile_condition, rule_columns
 from ._evidence import Seeds
 from ._resources import bundled
 from ._rules_schema import Evidence, ModelInputsFile, Rule, RuleFile, TaxonomyFile, format_errors
-from ._yaml import load_yaml
+from ._safe_read import read_regular
+from ._yaml import MAX_BYTES, load_yaml
 from .exceptions import RulesError
 
 __all__ = ["STATE_NAMES", "CompiledRule", "RuleResults", "RuleSet"]
@@ -183,9 +185,11 @@ class RuleSet:
             raise RulesError(root, "is not a directory of rules files")
         seeds_ = Seeds(seed_dir)
         files = sorted(root.glob("*.yaml"))
+        for problem in stray_files(root):
+            raise problem
         taxonomy_path, inputs_path = root / TAXONOMY_FILE, root / INPUTS_FILE
         for needed in (taxonomy_path, inputs_path):
-            if not needed.exists():
+            if not os.path.lexists(needed):
                 raise RulesError(needed, "missing: a rules directory needs this file")
         tax_spec = _validated(TaxonomyFile, load_yaml(taxonomy_path), taxonomy_path)
         for sc in tax_spec.sector_classes:
@@ -304,8 +308,21 @@ def _check_inputs(inputs: ModelInputsFile, path: Path, seeds: Seeds) -> None:
         _check_evidence(spec.evidence, seeds, path, spec.id)
 
 
+def stray_files(root: Path) -> Iterator[RulesError]:
+    """Files that look like rules files but would not be read (``x.yml``, ``x.YAML``): an
+    error each, rather than a rule silently left out."""
+    for path in sorted(root.iterdir()):
+        suffix = path.suffix
+        if suffix != ".yaml" and suffix.lower() in (".yaml", ".yml"):
+            yield RulesError(
+                path, "would not be read: rules files end in '.yaml' (rename it, or move it "
+                "out of the rules directory)",
+            )  # fmt: skip
+
+
 def _hash_files(files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        data = read_regular(path, MAX_BYTES, "rules files")
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
