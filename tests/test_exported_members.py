@@ -5,7 +5,8 @@ import alignscore
 
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
-        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "ConstrainedLogisticRegression",
+        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "AmbiguousFirmError",
+        "ConstrainedLogisticRegression",
         "FirmProfile", "InputError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",

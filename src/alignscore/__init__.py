@@ -23,6 +23,7 @@ from ._validate import ValidationReport, read_firms, validate_file
 from ._version import __version__
 from .exceptions import (
     AlignScoreError,
+    AmbiguousFirmError,
     InputError,
     ModelError,
     ModelIntegrityError,
@@ -59,6 +60,7 @@ __all__ = [
     "BAND_NAMES",
     "RESULT_COLUMNS",
     "AlignScoreError",
+    "AmbiguousFirmError",
     "ConstrainedLogisticRegression",
     "FirmProfile",
     "InputError",
