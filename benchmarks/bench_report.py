@@ -67,3 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+# Measured 2026-12-03, same session, the two runs side by side on one 2-CPU machine (so each
+# had one CPU), 10,000 synthetic firms, --format html:
+#   before (commit 9ac4669, every result held in memory):  546 s, peak 1,952 MiB, 10,001 files
+#   after  (streamed, index from small summaries):         551 s, peak   446 MiB, 10,002 files
+#     (the extra file is the manifest). Time is rendering; streaming changes memory only.
