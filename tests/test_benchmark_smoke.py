@@ -38,3 +38,19 @@ def test_benchmark_prints_every_measurement(tmp_path: Path):
     assert "results agree: yes" in out
     for target in ("2x of the I/O floor", "1,000,000 rows/s", "1,000x", "1 GB at 10M"):
         assert re.search(rf"(PASS|FAIL)\s+.*{re.escape(target)}", out), target
+
+
+REPORT_SCRIPT = SCRIPT.with_name("bench_report.py")
+
+
+@pytest.mark.slow
+def test_report_benchmark_prints_time_memory_and_files(tmp_path: Path):
+    proc = subprocess.run(
+        [sys.executable, str(REPORT_SCRIPT), "--rows", "30", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "alignscore report, 30 firms, --format html" in proc.stdout
+    assert re.search(r"wall time\s+[\d.]+ s", proc.stdout)
+    assert re.search(r"peak memory\s+\d+ MiB", proc.stdout)
+    assert re.search(r"files\s+32\n", proc.stdout)  # 30 reports, the index, the manifest

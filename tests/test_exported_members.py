@@ -5,7 +5,7 @@ import alignscore
 
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
-        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "AuditReport",
+        "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "AmbiguousFirmError", "AuditReport",
         "FirmProfile", "NOT_RATED", "ScorecardClassifier", "InputError", "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -10,7 +11,14 @@ from urllib.parse import quote, unquote
 import pytest
 from markupsafe import escape
 
-from alignscore._reports import MAX_SLUG_LENGTH, safe_slug, unique_slugs, write_reports, write_text
+from alignscore._reports import (
+    MANIFEST,
+    MAX_SLUG_LENGTH,
+    safe_slug,
+    unique_slugs,
+    write_reports,
+    write_text,
+)
 from alignscore._result import ScoreResult
 from alignscore._scorer import Scorer
 from alignscore.exceptions import OutputError
@@ -148,7 +156,10 @@ def test_write_reports_html_stays_inside_and_indexes_everything(
     assert calls == [1] * len(paths)
     # nothing anywhere else under tmp_path, no temporary files left behind
     everything = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert everything == sorted(p.relative_to(tmp_path) for p in paths)
+    assert everything == sorted(p.relative_to(tmp_path) for p in [*paths, out / MANIFEST])
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete"
+    assert manifest["files"] == [p.name for p in paths]
     assert not [p for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".partial"]
 
     names = [p.name for p in paths[:-1]]
@@ -181,15 +192,18 @@ def test_write_reports_md_and_json(tmp_path: Path, result: ScoreResult, fmt: str
         assert paths[0].read_text(encoding="utf-8").startswith("# A\n")
 
 
-def test_write_reports_refuses_a_symlink_out(tmp_path: Path, result: ScoreResult) -> None:
+def test_write_reports_never_writes_through_a_planted_symlink(
+    tmp_path: Path, result: ScoreResult
+) -> None:
     out = tmp_path / "out"
-    out.mkdir()
+    write_reports(_named(result, "A"), out, "html")  # one of our folders
     outside = tmp_path / "outside.html"
     outside.write_text("keep me", encoding="utf-8")
     os.symlink(outside, out / "evil.html")
-    with pytest.raises(OutputError, match=r"would be written outside"):
-        write_reports(_named(result, "evil"), out, "html")
+    paths = write_reports(_named(result, "evil"), out, "html")
+    assert [p.name for p in paths] == ["evil-2.html", "index.html"]
     assert outside.read_text(encoding="utf-8") == "keep me"
+    assert (out / "evil.html").is_symlink()
 
 
 def test_write_reports_refuses_bad_format_before_touching_disk(
@@ -215,4 +229,4 @@ def test_write_reports_rewrites_a_run_in_place(tmp_path: Path, result: ScoreResu
     first = write_reports(_named(result, "A"), tmp_path, "html")
     second = write_reports(_named(result, "A"), tmp_path, "html")
     assert first == second
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["A.html", "index.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["A.html", MANIFEST, "index.html"]

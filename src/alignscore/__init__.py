@@ -31,6 +31,7 @@ from ._validate import ValidationReport, read_firms, validate_file
 from ._version import __version__
 from .exceptions import (
     AlignScoreError,
+    AmbiguousFirmError,
     InputError,
     LeakageError,
     ModelError,
@@ -67,6 +68,7 @@ __all__ = [
     "NOT_RATED",
     "RESULT_COLUMNS",
     "AlignScoreError",
+    "AmbiguousFirmError",
     "AuditReport",
     "FirmProfile",
     "InputError",

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["Seeds", "normalise", "repair"]
+from ._safe_read import read_regular_text
+
+__all__ = ["MAX_SEED_BYTES", "Seeds", "normalise", "repair"]
+
+#: Largest seed article read, in bytes.
+MAX_SEED_BYTES = 8 << 20
 
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛“”„‟\"'`´′″"})
 _DASHES = str.maketrans({c: "-" for c in "—–‒―−"})
@@ -58,7 +63,7 @@ class Seeds:
 
 @cache
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    return read_regular_text(path, MAX_SEED_BYTES, "seed articles")
 
 
 @cache

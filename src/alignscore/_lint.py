@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from ._rules import (
     _check_evidence,
     _validated,
     compile_rule,
+    stray_files,
     taxonomy_problems,
 )
 from ._rules_schema import (
@@ -101,6 +103,7 @@ def check_rules(directory: Path | None = None, seeds: Path | None = None) -> lis
     ]
     if not rule_files:
         problems.append(RulesError(root, "holds no rule files"))
+    problems.extend(stray_files(root))
     for path in rule_files:
         loaded.extend(_load_rule_file(path, seeds_, seen, problems))
 
@@ -118,7 +121,7 @@ _FAILED = object()
 
 def _load(path: Path, problems: list[RulesError]) -> Any:
     """The file's YAML data, or :data:`_FAILED` (with the problem recorded)."""
-    if not path.exists():
+    if not os.path.lexists(path):
         problems.append(RulesError(path, "missing: a rules directory needs this file"))
         return _FAILED
     try:

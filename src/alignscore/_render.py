@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from ._neutral import neutralise_json, neutralise_markup
 from ._result import (
     BANDS,
     NOT_RATED,
@@ -895,9 +896,9 @@ def render(result: ScoreResult, fmt: str) -> str:
             f"Got {fmt!r} instead."
         )
     if fmt == "json":
-        return result.to_json()
+        return neutralise_json(result.to_json())
     env = _md_env() if fmt == "md" else _html_env()
-    return env.get_template(f"report.{fmt}.j2").render(**report_context(result))
+    return neutralise_markup(env.get_template(f"report.{fmt}.j2").render(**report_context(result)))
 
 
 def _top_reasons(result: ScoreResult) -> list[dict[str, str]]:
@@ -929,7 +930,7 @@ def _interval_bar(result: ScoreResult, width: float = 120.0) -> dict[str, Any]:
 def render_card(result: ScoreResult) -> str:
     """A compact HTML card for notebooks: name, score and interval, band, probability, reasons,
     flags."""
-    return (
+    return neutralise_markup(
         _html_env()
         .get_template("card.html.j2")
         .render(
@@ -984,7 +985,7 @@ def render_index(results: list[ScoreResult], links: list[str]) -> str:
         )
     as_of = sorted({r.methodology.as_of for r in results})
     versions = sorted({r.methodology.alignscore_version for r in results})
-    return (
+    return neutralise_markup(
         _html_env()
         .get_template("index.html.j2")
         .render(

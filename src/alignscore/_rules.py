@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ from ._conditions import (
 from ._evidence import Seeds
 from ._resources import bundled
 from ._rules_schema import Evidence, Rule, RuleFile, TaxonomyFile, format_errors
-from ._yaml import load_yaml
+from ._safe_read import read_regular
+from ._yaml import MAX_BYTES, load_yaml
 from .exceptions import RulesError
 
 __all__ = ["STATE_NAMES", "CompiledRule", "RuleResults", "RuleSet"]
@@ -219,8 +221,10 @@ class RuleSet:
             raise RulesError(root, "is not a directory of rules files")
         seeds_ = Seeds(seed_dir)
         files = sorted(root.glob("*.yaml"))
+        for problem in stray_files(root):
+            raise problem
         taxonomy_path = root / TAXONOMY_FILE
-        if not taxonomy_path.exists():
+        if not os.path.lexists(taxonomy_path):
             raise RulesError(taxonomy_path, "missing: a rules directory needs this file")
         tax_spec = _validated(TaxonomyFile, load_yaml(taxonomy_path), taxonomy_path)
         for sc in tax_spec.sector_classes:
@@ -328,8 +332,21 @@ def compile_rule(rule: Rule, file: str) -> Node:
     return node
 
 
+def stray_files(root: Path) -> Iterator[RulesError]:
+    """Files that look like rules files but would not be read (``x.yml``, ``x.YAML``): an
+    error each, rather than a rule silently left out."""
+    for path in sorted(root.iterdir()):
+        suffix = path.suffix
+        if suffix != ".yaml" and suffix.lower() in (".yaml", ".yml"):
+            yield RulesError(
+                path, "would not be read: rules files end in '.yaml' (rename it, or move it "
+                "out of the rules directory)",
+            )  # fmt: skip
+
+
 def _hash_files(files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        data = read_regular(path, MAX_BYTES, "rules files")
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()

@@ -41,7 +41,8 @@ Scalar = str | bool | int | float
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity (from a quoted 'nan' or '1e309') are refused like any other bad number
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Evidence(_Strict):
@@ -69,7 +70,7 @@ class AnyOf(_Strict):
 
 
 class NotOf(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
     not_: Condition = Field(alias="not")
 
 
@@ -127,7 +128,7 @@ class Rule(_Strict):
     title: str = Field(min_length=3)
     signal: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     kind: Literal["favour", "risk"] = "favour"
-    weight: float | None = Field(default=None, allow_inf_nan=False)
+    weight: float | None = Field(default=None, strict=True, allow_inf_nan=False)  # not true (1.0) nor '0.5'
     severity: Literal["low", "medium", "high"] | None = None
     condition: Condition | None = None
     graded: Graded | None = None

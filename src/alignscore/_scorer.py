@@ -26,7 +26,7 @@ from ._result import ScoreResult
 from ._rules import RuleSet
 from ._scorecard import Scorecard
 from ._validate import raise_on_problems
-from .exceptions import InputError, UnknownFirmError
+from .exceptions import AmbiguousFirmError, InputError, UnknownFirmError
 
 __all__ = ["RESULT_COLUMNS", "Scorer"]
 
@@ -237,26 +237,62 @@ class Scorer:
         clash = [c for c in results.columns if c in base.columns]
         return pd.concat([base.drop(columns=clash), results], axis=1)
 
-    def explain(self, X: Any, firm: str | None = None) -> list[ScoreResult]:
-        """Full explanations for the firms in ``X`` (or only the one named ``firm``)."""
+    #: Firms explained at a time by :meth:`iter_explain`: bounds memory, whatever the input size.
+    EXPLAIN_BATCH = 256
+
+    def iter_explain(self, X: Any, *, source: str | None = None) -> Iterator[ScoreResult]:
+        """Full explanations for every firm in ``X``, produced a few hundred at a time, so that
+        a caller writing each one out (``write_reports``) never holds them all."""
+        del source  # named by the caller's messages; kept for symmetry with :meth:`explain`
+        for batch in self._batches(X):
+            raise_on_problems(batch)
+            arrays = self.score_arrays(batch)
+            for start in range(0, len(batch), self.EXPLAIN_BATCH):
+                rows = list(range(start, min(start + self.EXPLAIN_BATCH, len(batch))))
+                yield from explain_rows(
+                    self._engine(), batch, arrays, rows, self.as_of_date, self._peers()
+                )
+
+    def explain(
+        self, X: Any, firm: str | None = None, *, source: str | None = None
+    ) -> list[ScoreResult]:
+        """Full explanations for the firms in ``X`` (or only the one named ``firm``).
+
+        ``firm`` matches exactly first; otherwise ignoring case, width and spacing
+        (``"acme  ltd"`` finds ``"ACME Ltd"``). A name that matches several different firm
+        names that way raises :class:`~alignscore.exceptions.AmbiguousFirmError` listing
+        them; no match raises :class:`~alignscore.exceptions.UnknownFirmError` with the
+        closest names. ``source`` names the input in those messages (default: the path, or
+        ``"<DataFrame>"``).
+        """
+        if firm is None:
+            return list(self.iter_explain(X))
+        where = source or (str(X) if isinstance(X, str | Path) else f"<{type(X).__name__}>")
+        key = _name_key(firm)
         out: list[ScoreResult] = []
-        names_seen: list[str] = []
+        names_seen: dict[str, None] = {}
         for batch in self._batches(X):
             raise_on_problems(batch)
             names = batch.values["name"].to_pylist()
-            if firm is not None:
-                rows = [i for i, n in enumerate(names) if n == firm]
-                names_seen.extend(names)
-                if not rows:
-                    continue
-            else:
-                rows = list(range(len(batch)))
-            arrays = self.score_arrays(batch)
-            out.extend(explain_rows(self._engine(), batch, arrays, rows, self.as_of_date, self._peers()))
-        if firm is not None and not out:
-            close = difflib.get_close_matches(firm, names_seen, n=3, cutoff=0.4)
-            lowered = [n for n in names_seen if firm.lower() in n.lower()]
-            raise UnknownFirmError(firm, str(X) if isinstance(X, str | Path) else "<input>", (lowered + close)[:3])
+            rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
+            names_seen.update(dict.fromkeys(n for n in names if n is not None))
+            if rows:
+                arrays = self.score_arrays(batch)
+                out.extend(explain_rows(self._engine(), batch, arrays, rows, self.as_of_date, self._peers()))
+        exact = [r for r in out if r.name == firm]
+        if exact:
+            return exact
+        if len({r.name for r in out}) > 1:
+            # a path's rows are already counted as in the file; a frame read from a file
+            # (``source`` given) has a 0-based index; otherwise the index label is shown
+            offset = 0 if isinstance(X, str | Path) else 2 if source is not None else None
+            raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, offset)) for r in out])
+        if not out:
+            seen = list(names_seen)
+            close = difflib.get_close_matches(firm, seen, n=3, cutoff=0.4)
+            folded = firm.casefold()
+            within = [n for n in seen if folded in n.casefold()]
+            raise UnknownFirmError(firm, where, list(dict.fromkeys(within + close))[:3])
         return out
 
     def score(self, profile: Any, y: Any = None) -> Any:
@@ -327,3 +363,18 @@ def _concat(chunks: list) -> Any:
     if isinstance(chunks[0], pd.Categorical):
         return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
     return np.concatenate(chunks)
+
+
+def firm_location(result: ScoreResult, offset: int | None) -> str:
+    """Where a result's firm stands: its row as the user counts rows in a file (the header is
+    row 1; ``offset`` added to ``result.row``), or (``offset=None``) its DataFrame index label."""
+    if offset is not None and isinstance(result.row, int):
+        return f"row {result.row + offset}"
+    return f"index {result.row!r}"
+
+
+def _name_key(name: str) -> str:
+    """How ``explain(firm=...)`` compares names: NFKC, case-folded, spacing collapsed."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())

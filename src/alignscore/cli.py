@@ -19,6 +19,9 @@ import typer
 
 import alignscore as api
 
+from ._neutral import for_terminal
+from .exceptions import AmbiguousFirmError, ReportsInterrupted
+
 app = typer.Typer(
     name="alignscore",
     help="Score Chinese companies for policy alignment, with evidence-linked explanations.",
@@ -76,6 +79,9 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except api.AlignScoreError as exc:
             _err(str(exc))
             raise typer.Exit(2) from None
+        except ReportsInterrupted as exc:  # says what it left
+            _err(str(exc))
+            raise typer.Exit(130) from None
         except KeyboardInterrupt:
             _err("interrupted; no partial output was left behind")
             raise typer.Exit(130) from None
@@ -119,9 +125,9 @@ def validate(
 ) -> None:
     """Check a file against the firm-profile contract and summarise it."""
     report = api.validate_file(_input(input, source, None), encoding=encoding, source_format=_formats(source))
-    typer.echo(f"{report.source}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
+    typer.echo(f"{for_terminal(report.source, 4096)}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
-    carried = ", ".join(report.columns_carried) or "none"
+    carried = ", ".join(for_terminal(c) for c in report.columns_carried) or "none"
     typer.echo(f"columns carried through ({len(report.columns_carried)}): {carried}")
     typer.echo("unknown values per column (valid rows):")
     for name, count in report.unknown_per_column.items():
@@ -129,7 +135,8 @@ def validate(
     if not report.ok:
         _err(f"{report.total_problems:,} value(s) break the contract:")
         for p in report.problems:
-            typer.echo(f"  row {p.row}, column '{p.column}': {p.value!r} - expected {p.expected}", err=True)
+            shown = api.exceptions.Problem(p.row, p.column, p.value, p.expected)
+            typer.echo(f"  {shown}", err=True)  # control characters escaped, long values cut
         rest = report.total_problems - len(report.problems)
         if rest > 0:
             typer.echo(f"  ... and {rest:,} more", err=True)
@@ -182,7 +189,12 @@ def explain(
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
     scorer = _scorer(rules, model, as_of)
     frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
-    result = scorer.explain(frame, firm=firm)[0]
+    results = scorer.explain(frame, firm=firm, source=str(input))
+    if len(results) > 1:  # the same name on several rows
+        from ._scorer import firm_location
+
+        raise AmbiguousFirmError(firm, str(input), [(r.name, firm_location(r, 2)) for r in results])
+    result = results[0]
     text = api.render(result, format.value)
     if output is None:
         typer.echo(text)
@@ -203,14 +215,18 @@ def report(
     source: SourceOpt = Source.profile,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Write one explanation report per firm (and an index.html for HTML)."""
+    """Write one explanation report per firm (and an index.html for HTML), each as it is made.
+
+    OUTPUT must be a new or empty folder, or one an earlier report run wrote (it holds
+    alignscore-reports.json, the list of what was written): nothing else is ever replaced.
+    """
     scorer = _scorer(rules, model, as_of)
     frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
     from ._progress import count_progress
 
     total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
     with count_progress(total, "reports", enabled=not quiet) as advance:
-        written = api.write_reports(scorer.explain(frame), output, format.value, progress=advance)
+        written = api.write_reports(scorer.iter_explain(frame), output, format.value, progress=advance)
     if not quiet:
         _err(f"wrote {len(written):,} files into {output}")
 

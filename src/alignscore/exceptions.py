@@ -10,10 +10,14 @@
     ├── ModelError                  a model directory that cannot be used
     │   └── ModelIntegrityError     a model whose bytes do not match its manifest
     ├── UnknownFirmError            ``explain --firm NAME`` named no firm in the input
+    ├── AmbiguousFirmError          ``explain --firm NAME`` named more than one firm
     └── OutputError                 an output path that cannot be written
 
 Each class carries the facts (file, row, column, value, rule id) as attributes and builds its
 own message from them, so the CLI only has to print ``str(error)``.
+
+One more is not an error but an interruption: :class:`ReportsInterrupted` is the
+:class:`KeyboardInterrupt` of a ``report`` run, saying what it left in its folder.
 
 Warnings live here too: :class:`RulesChangedWarning` is issued when a model is used with
 rules other than the ones it was trained with.
@@ -27,6 +31,7 @@ from pathlib import Path
 
 __all__ = [
     "AlignScoreError",
+    "AmbiguousFirmError",
     "InputError",
     "LeakageError",
     "ModelError",
@@ -34,6 +39,7 @@ __all__ = [
     "OutputError",
     "Problem",
     "ProfileValidationError",
+    "ReportsInterrupted",
     "RulesChangedWarning",
     "RulesError",
     "UnknownFirmError",
@@ -70,8 +76,11 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
+        from ._neutral import for_terminal  # a header's control characters escaped
+
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"row {self.row}, column '{self.column}': {shown!r} - expected {self.expected}"
+        column = for_terminal(self.column, 60)  # repr() escapes the value's
+        return f"row {self.row}, column '{column}': {shown!r} - expected {self.expected}"
 
 
 class ProfileValidationError(InputError):
@@ -152,6 +161,21 @@ class UnknownFirmError(AlignScoreError):
         super().__init__(f"{source}: no firm named {name!r}{hint}")
 
 
+class AmbiguousFirmError(AlignScoreError):
+    """More than one firm answers to that name; ``candidates`` holds ``(name, where)`` pairs
+    (``where``: ``"row 3"`` in a file, ``"index 'x'"`` in a DataFrame)."""
+
+    def __init__(self, name: str, source: str, candidates: Sequence[tuple[str, str]]) -> None:
+        self.name = name
+        self.source = source
+        self.candidates = list(candidates)
+        listed = ", ".join(f"{n!r} ({where})" for n, where in self.candidates)
+        super().__init__(
+            f"{source}: {name!r} names {len(self.candidates)} firms: {listed}; "
+            "give the exact name of one (names that differ only in case are told apart exactly)"
+        )
+
+
 class OutputError(AlignScoreError):
     """An output path that cannot be written (a directory, a missing parent, no permission)."""
 
@@ -159,6 +183,24 @@ class OutputError(AlignScoreError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class ReportsInterrupted(KeyboardInterrupt):
+    """Ctrl-C while reports were written: ``written`` files are in ``directory``, each complete
+    (no partial file is left), and listed in its manifest, which is marked ``interrupted``."""
+
+    def __init__(
+        self, directory: str | Path, written: int, manifest: str, index_missing: bool
+    ) -> None:
+        self.directory = str(directory)
+        self.written = written
+        self.manifest = manifest
+        noun = "firm report" if written == 1 else "firm reports"
+        missing = "; the index was not written" if index_missing else ""
+        super().__init__(
+            f"interrupted: {written:,} complete {noun} left in {self.directory} (listed in "
+            f"{manifest}, marked 'interrupted'){missing}; no partial file was left"
+        )
 
 
 class RulesChangedWarning(UserWarning):
