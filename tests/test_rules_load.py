@@ -295,7 +295,7 @@ def test_a_favour_rule_that_could_fire_on_absence_is_refused(tmp_path: Path, con
          "'graded' is for favour rules; a risk rule has a 'condition'"),
         ({}, "a rule needs a 'condition' (or, for a numeric signal, 'graded')"),
         ({"condition": {"column": "little_giant", "op": "is_true"}, "weight": float("inf")},
-         "weight: Input should be a finite number"),
+         "key 'weight' (line 13): '.inf' is not a finite number"),
     ],
 )  # fmt: skip
 def test_a_malformed_graded_rule_is_refused(tmp_path: Path, fields, problem):

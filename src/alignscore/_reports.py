@@ -148,7 +148,12 @@ class ReportSummary:
     name: str
     row: int | str
     score: float
+    score_low: float
+    score_high: float
+    interval: float
     band: str
+    rated: bool
+    coverage: float
     reasons: list[Reason]
     risk_flags: list[RiskFlag]
     methodology: _Methodology
@@ -157,7 +162,8 @@ class ReportSummary:
     def of(cls, result: ScoreResult) -> ReportSummary:
         m = result.methodology
         return cls(
-            result.name, result.row, result.score, result.band, list(result.reasons),
+            result.name, result.row, result.score, result.score_low, result.score_high,
+            result.interval, result.band, result.rated, result.coverage, list(result.reasons),
             list(result.risk_flags), _Methodology(m.as_of, m.alignscore_version),
         )  # fmt: skip
 
