@@ -488,13 +488,17 @@ def test_bundled_data_passes_audit():
 # --- a gap the sector mix explains is a warning -------------------------------------------
 
 
+#: 40 chipmakers and 10 platforms favoured, 10 chipmakers and 40 platforms disfavoured
+SECTOR_MIX = ["semiconductors"] * 40 + ["e_commerce"] * 10 + ["semiconductors"] * 10 + ["e_commerce"] * 40
+PLATFORMS_FAV = [None] * 8 + [5.0] * 2  # platforms rarely disclose users
+PLATFORMS_DIS = [None] * 32 + [5.0] * 8
+
+
 def test_a_gap_explained_by_the_sector_mix_warns_instead_of_failing():
-    # platforms (mostly disfavoured) rarely disclose users; chipmakers (mostly favoured) have 0.
-    # Within each class both labels were filled alike; across the file the gap is 62 points.
-    fav = [0.0] * 40 + [None] * 8 + [5.0] * 2  # 40 chipmakers, 10 platforms
-    dis = [0.0] * 10 + [None] * 32 + [5.0] * 8  # 10 chipmakers, 40 platforms
-    sectors = ["semiconductors"] * 40 + ["e_commerce"] * 10 + ["semiconductors"] * 10 + ["e_commerce"] * 40
-    report = audit_labelled(frame(fav, dis, "consumer_mau_m", sector=sectors))
+    # Chipmakers have 0 users whatever their label: across the file the gap is 62 points, but
+    # within each class both labels were filled alike.
+    data = frame([0.0] * 40 + PLATFORMS_FAV, [0.0] * 10 + PLATFORMS_DIS, "consumer_mau_m", sector=SECTOR_MIX)
+    report = audit_labelled(data)
     assert about(report, "consumer_mau_m") == []
     [warning] = [w for w in report.warnings if w.startswith("consumer_mau_m")]
     assert warning.endswith(
@@ -504,8 +508,6 @@ def test_a_gap_explained_by_the_sector_mix_warns_instead_of_failing():
 
 
 def test_a_gap_inside_a_sector_class_still_fails():
-    fav = [0.0] * 40 + [None] * 8 + [5.0] * 2
-    dis = [None] * 10 + [None] * 32 + [5.0] * 8  # chipmakers blank only when disfavoured
-    sectors = ["semiconductors"] * 40 + ["e_commerce"] * 10 + ["semiconductors"] * 10 + ["e_commerce"] * 40
-    report = audit_labelled(frame(fav, dis, "consumer_mau_m", sector=sectors))
-    assert len(about(report, "consumer_mau_m")) == 1
+    # the disfavoured chipmakers are left blank: a gap within the class
+    data = frame([0.0] * 40 + PLATFORMS_FAV, [None] * 10 + PLATFORMS_DIS, "consumer_mau_m", sector=SECTOR_MIX)
+    assert len(about(audit_labelled(data), "consumer_mau_m")) == 1
