@@ -101,10 +101,10 @@ def test_leaky_seed_signals_fill(leaky):
     }  # fmt: skip
     assert not [p for p in leaky.problems if "filled for" in p]  # low fill warns, it does not fail
     assert leaky.warnings == [
-        "overseas_revenue_share: filled for 1.2% of firms (2 of 166); the protocol asks for at least 70% (its weight stays near the analysts' prior).",
-        "rd_intensity: filled for 3% of firms (5 of 166); the protocol asks for at least 70% (its weight stays near the analysts' prior).",
-        "us_restricted: filled for 51.8% of firms (86 of 166); the protocol asks for at least 70% (its weight stays near the analysts' prior).",
-        "state_project: filled for 48.8% of firms (81 of 166); the protocol asks for at least 70% (its weight stays near the analysts' prior).",
+        "overseas_revenue_share: filled for 1.2% of firms (2 of 166); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card).",
+        "rd_intensity: filled for 3% of firms (5 of 166); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card).",
+        "us_restricted: filled for 51.8% of firms (86 of 166); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card).",
+        "state_project: filled for 48.8% of firms (81 of 166); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card).",
     ]
     assert not about(leaky, "government_revenue_share")  # 0.6% filled, reported only
 
@@ -330,7 +330,7 @@ def test_seed_fill_of_70_percent_is_quiet_and_69_warns():
     report = audit_labelled(low)
     assert report.ok
     assert [w for w in report.warnings if w.startswith("rd_intensity")] == [
-        "rd_intensity: filled for 69% of firms (69 of 100); the protocol asks for at least 70% (its weight stays near the analysts' prior)."
+        "rd_intensity: filled for 69% of firms (69 of 100); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card)."
     ]
 
 
@@ -346,7 +346,7 @@ def test_government_revenue_share_is_reported_only():
 def test_absent_seed_column_counts_as_unfilled():
     report = audit_labelled(frame(["star"] * 5, ["us"] * 5, "listing_venue"))
     assert (
-        "ownership: filled for 0% of firms (0 of 10); the protocol asks for at least 70% (its weight stays near the analysts' prior)."
+        "ownership: filled for 0% of firms (0 of 10); the protocol asks for at least 70% (a sparse signal's learned weight is uncertain: see its standard error in the model card)."
         in report.warnings
     )
 

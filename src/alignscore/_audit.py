@@ -46,8 +46,7 @@ the column's blank shares differ between labels however evenly each kind of firm
    ``little_giant``, ``ownership``, ``rd_intensity``, ``us_restricted``, ``state_project``
    (``government_revenue_share`` is reported only: it is filled only where a report discloses
    revenue by customer type). A sparsely filled signal does not leak the label as long as it
-   is blank alike in both classes (rules 1 to 4): the scorecard then keeps the analysts' prior
-   weight for it. So low fill is listed under ``warnings`` and does not fail the audit.
+   is blank alike in both classes (rules 1 to 4); its learned weight is only less certain. So low fill is listed under ``warnings`` and does not fail the audit.
 
 Why these numbers: ``MIN_FIRMS`` = 5 because a value seen in fewer firms lands in one class by
 chance too often (with 65% of firms favoured, four independent firms are all favoured with
@@ -268,7 +267,7 @@ def audit_labelled(data: pd.DataFrame | str | Path) -> AuditReport:
         if required and share < MIN_SEED_FILL:
             warnings.append(
                 f"{name}: filled for {_pct(share)} of firms ({filled} of {len(frame)}); "
-                f"the protocol asks for at least {_pct(MIN_SEED_FILL)} (its weight stays near the analysts' prior)."
+                f"the protocol asks for at least {_pct(MIN_SEED_FILL)} (a sparse signal's learned weight is uncertain: see its standard error in the model card)."
             )
     return AuditReport(
         source=source, firms=len(frame), favoured=n_fav, disfavoured=n_dis, columns=columns,
