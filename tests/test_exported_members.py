@@ -6,7 +6,7 @@ import alignscore
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
         "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "ConstrainedLogisticRegression",
-        "FirmProfile", "InputError", "ModelError", "ModelIntegrityError", "OutputError",
+        "FileSystemError", "FirmProfile", "InputError", "InputWarning", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
         "check_rules", "evaluate_model", "metrics_table", "read_firms", "render", "rules_table",

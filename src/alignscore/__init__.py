@@ -23,7 +23,9 @@ from ._validate import ValidationReport, read_firms, validate_file
 from ._version import __version__
 from .exceptions import (
     AlignScoreError,
+    FileSystemError,
     InputError,
+    InputWarning,
     ModelError,
     ModelIntegrityError,
     OutputError,
@@ -60,8 +62,10 @@ __all__ = [
     "RESULT_COLUMNS",
     "AlignScoreError",
     "ConstrainedLogisticRegression",
+    "FileSystemError",
     "FirmProfile",
     "InputError",
+    "InputWarning",
     "ModelError",
     "ModelIntegrityError",
     "OutputError",
