@@ -115,10 +115,23 @@ def iter_chunks(
             check_columns(header, name)
         if header != table.column_names:
             table = table.rename_columns(header)
+        table = _without_views(table)
         seen += table.num_rows + len(structural)
         yield Chunk(table, rows, structural, name, adapter)
     if seen == 0:
         raise InputError(name, "has a header but no rows")
+
+
+def _without_views(table: pa.Table) -> pa.Table:
+    """View types (``string_view``, what pandas 3 and newer Arrow write) as their plain types,
+    which every compute kernel (``take``, ``filter``) accepts."""
+    for i, f in enumerate(table.schema):
+        plain = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}.get(f.type)
+        if plain is None and (pa.types.is_list_view(f.type) or pa.types.is_large_list_view(f.type)):
+            plain = pa.list_(f.type.value_type)
+        if plain is not None:
+            table = table.set_column(i, f.name, table.column(i).cast(plain))
+    return table
 
 
 def ordered_map(fn, items: Iterator, *, workers: int = 2, ahead: int = 0) -> Iterator:
@@ -200,6 +213,21 @@ def _sniff(magic: bytes, name: str) -> str | None:
         if magic.startswith(prefix):
             raise InputError(name, f"is {what}")
     return None
+
+
+@contextlib.contextmanager
+def _reading(name: str, compression: str | None) -> Iterator[None]:
+    """Errors met while reading: a damaged compressed stream is bad input (exit 2), any other
+    operating-system error (permission denied, an I/O error) a :class:`FileSystemError`."""
+    try:
+        yield
+    except (EOFError, lzma.LZMAError) as exc:
+        raise InputError(name, f"is a damaged {compression} file ({exc})") from None
+    except OSError as exc:
+        if compression is not None and not isinstance(exc, (PermissionError, FileNotFoundError)) and not exc.errno:
+            raise InputError(name, f"is a damaged {compression} file ({exc})") from None
+        with os_errors(name):
+            raise
 
 
 def _open_binary(path: Path, compression: str | None):
@@ -308,7 +336,7 @@ def _codec(encoding: str, name: str) -> str:
 def _read_header(path: Path, codec: str, compression: str | None, name: str) -> list[str]:
     """The first CSV record, however long, quoted newlines included."""
     csv.field_size_limit(sys.maxsize)
-    with os_errors(name), _open_binary(path, compression) as raw:
+    with _reading(name, compression), _open_binary(path, compression) as raw:
         head = raw.read(4)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") and not codec.startswith("utf-16"):
             raise InputError(
@@ -318,7 +346,7 @@ def _read_header(path: Path, codec: str, compression: str | None, name: str) -> 
             )
         if compression is None and not head:
             raise InputError(name, "is empty (no header, no rows)")
-    with os_errors(name), _open_binary(path, compression) as raw:
+    with _reading(name, compression), _open_binary(path, compression) as raw:
         text = io.TextIOWrapper(
             raw, encoding="utf-8-sig" if codec == "utf-8" else codec, errors="surrogateescape", newline=""
         )
@@ -326,8 +354,6 @@ def _read_header(path: Path, codec: str, compression: str | None, name: str) -> 
             first = next(csv.reader(text), None)
         except csv.Error as exc:
             raise InputError(name, f"the header row is not a readable CSV record ({exc})") from None
-        except (EOFError, lzma.LZMAError, pa.ArrowException) as exc:
-            raise InputError(name, f"is a damaged {compression} file ({exc})") from None
         with contextlib.suppress(Exception):
             text.detach()
     if first is None:
@@ -401,16 +427,9 @@ def _csv_tables(
             word in message for word in ("straddling", "UTF8", "decode", "Expected")
         ):
             raise InputError(name, f"is not a readable CSV file ({message})") from None
-    except (EOFError, lzma.LZMAError) as exc:
-        raise InputError(name, f"is a damaged {compression} file ({exc})") from None
-    except PermissionError as exc:
-        with os_errors(name):
+    except (EOFError, lzma.LZMAError, OSError) as exc:
+        with _reading(name, compression):
             raise exc from None
-    except OSError as exc:
-        if compression is None:
-            with os_errors(name):
-                raise exc from None
-        raise InputError(name, f"is a damaged {compression} file ({exc})") from None
     finally:
         if stream is not None:
             stream.close()
@@ -424,7 +443,7 @@ def _csv_fallback(
     """The exact slow path: the ``csv`` module, resuming after ``skip`` data records."""
     csv.field_size_limit(sys.maxsize)
     width = len(names)
-    with os_errors(name), _open_binary(path, compression) as raw:
+    with _reading(name, compression), _open_binary(path, compression) as raw:
         text = io.TextIOWrapper(
             raw, encoding="utf-8-sig" if codec == "utf-8" else codec,
             errors="surrogateescape", newline="",

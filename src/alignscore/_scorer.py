@@ -21,7 +21,7 @@ from ._features import RULES_FEATURE
 from ._persist import load_parameters
 from ._profile import FirmProfile
 from ._profiles import Profiles
-from ._read import Chunk, iter_chunks, iter_profiles, ordered_map
+from ._read import Chunk, iter_chunks, iter_profiles, ordered_map, source_name
 from ._resources import bundled
 from ._result import ScoreResult
 from ._rules import RuleSet
@@ -254,7 +254,7 @@ class Scorer:
         if firm is not None and not out:
             close = difflib.get_close_matches(firm, names_seen, n=3, cutoff=0.4)
             lowered = [n for n in names_seen if firm.lower() in n.lower()]
-            raise UnknownFirmError(firm, str(X) if isinstance(X, str | Path) else "<input>", (lowered + close)[:3])
+            raise UnknownFirmError(firm, source_name(X), (lowered + close)[:3])
         return out
 
     def score(self, profile: Any, y: Any = None) -> Any:

@@ -142,6 +142,8 @@ class _Writer:
         self.name = str(target) if target is not None else "<stdout>"
         self.escape = escape
         suffix = target.suffix.lower() if target else ".csv"
+        if target is not None and target.exists() and not target.is_file() and not target.is_dir():
+            suffix = suffix if suffix in (".parquet", ".pq", ".jsonl", ".ndjson") else ".csv"  # a device, a pipe
         if suffix not in (".csv", ".parquet", ".pq", ".jsonl", ".ndjson"):
             raise OutputError(target or "-", "output format follows the name: .csv, .parquet or .jsonl")
         self.kind = {".pq": ".parquet", ".ndjson": ".jsonl"}.get(suffix, suffix)

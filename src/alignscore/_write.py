@@ -20,7 +20,10 @@ from pathlib import Path
 
 from .exceptions import FileSystemError, OutputError
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "check_distinct", "os_errors"]
+__all__ = [
+    "atomic_path", "atomic_write_bytes", "atomic_write_text", "check_distinct", "check_outside",
+    "os_errors",
+]  # fmt: skip
 
 STDIO = "-"  # the command-line spelling of standard input / standard output
 
@@ -62,6 +65,22 @@ def check_distinct(inputs: Mapping[str, str | Path | None], outputs: Mapping[str
                     "refusing to overwrite it: choose another output name",
                 )
         seen.append((role, path, resolved, inode))
+
+
+def check_outside(source: str | Path | None, directory: str | Path, suffix: str) -> None:
+    """Refuse a report directory into which a ``*<suffix>`` report could overwrite ``source``
+    (the input lies in ``directory`` with a report's extension), or that is ``source`` itself."""
+    if not isinstance(source, (str, Path)) or str(source) == STDIO:
+        return
+    src, folder = Path(source), Path(directory)
+    check_distinct({"the input": src}, {"the report directory": folder})
+    inside = _identity(src.parent)[0] == _identity(folder)[0]
+    if inside and src.suffix.lower() == suffix.lower():
+        raise OutputError(
+            folder,
+            f"holds the input {src.name}, which a {suffix} report could overwrite; "
+            "choose another report directory",
+        )
 
 
 @contextlib.contextmanager

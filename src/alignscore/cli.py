@@ -8,7 +8,9 @@ other error alignscore raises on purpose). It holds no logic the API lacks.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
@@ -56,31 +58,106 @@ def _err(message: str) -> None:
     typer.echo(f"alignscore: {message}", err=True)
 
 
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread so that partial outputs are removed on the
+    way out, as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum: int, frame: object) -> None:
+    raise _Signalled(signum)
+
+
+def _install_signal_handlers() -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            previous[signum] = signal.signal(signum, _raise_signalled)
+        except ValueError:  # not the main thread
+            pass
+    return previous
+
+
 def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn alignscore's errors into a message and exit code 2, never a traceback."""
+    """Turn alignscore's errors into a message and exit code 2 (1 for an operating-system
+    error: permission denied, disk full), never a traceback; print input warnings as notes."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _install_signal_handlers()
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", api.InputWarning)
+                shown = warnings.showwarning
+
+                def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+                    if issubclass(category, api.InputWarning):
+                        _err(f"note: {message}")
+                    else:
+                        shown(message, category, *rest, **kw)
+
+                warnings.showwarning = show
+                return func(*args, **kwargs)
+        except api.FileSystemError as exc:
+            _err(str(exc))
+            raise typer.Exit(1) from None
         except api.AlignScoreError as exc:
             _err(str(exc))
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             _err("interrupted; no partial output was left behind")
             raise typer.Exit(130) from None
+        except _Signalled as exc:
+            _err(f"stopped by {signal.Signals(exc.signum).name}; no partial output was left behind")
+            raise typer.Exit(128 + exc.signum) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except OSError as exc:
+            where = exc.filename or "alignscore"
+            _err(f"{where}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return wrapper
 
 
-InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms.")]
+def _version(value: bool) -> None:
+    if value:
+        from ._version import __version__
+
+        typer.echo(f"alignscore {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Score Chinese companies for policy alignment, with evidence-linked explanations."""
+
+
+InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms (plain or gzip/bz2/xz/zstd-compressed); - reads standard input.")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV (utf-8, gb18030, ...).")]
 SourceOpt = Annotated[Source, typer.Option("--source", help="Input format: the firm-profile contract, or Tushare stock_basic.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate the rules as of this date (YYYY-MM-DD).")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="A rules directory (default: the bundled rules).")]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="A model directory (default: the bundled model).")]
+
+
+class ExtraColumns(StrEnum):
+    error = "error"
+    keep = "keep"
+
+
+ExtraOpt = Annotated[ExtraColumns, typer.Option("--extra-columns", help="A header that looks like a misspelt contract column: error (default), or keep it as an extra column.")]
 
 
 def _scorer(rules: Path | None, model: Path | None, as_of: str | None) -> api.Scorer:
@@ -95,9 +172,10 @@ def validate(
     input: InputArg,
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Check a file against the firm-profile contract and summarise it."""
-    report = api.validate_file(input, encoding=encoding, source_format=source.value)
+    report = api.validate_file(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
     typer.echo(f"{report.source}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
     carried = ", ".join(report.columns_carried) or "none"
@@ -128,17 +206,20 @@ def score(
     source: SourceOpt = Source.profile,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     no_formula_escape: Annotated[bool, typer.Option("--no-formula-escape", help="Write text cells starting with = + - @ as they are.")] = False,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Score every firm in INPUT: its columns plus score, band, probability, coverage, reasons, risk_flags."""
     scorer = _scorer(rules, model, as_of)
     from ._progress import row_progress
 
-    with row_progress(input, enabled=not quiet and output is not None) as advance:
+    to_file = output is not None and str(output) != "-"
+    with row_progress(input, enabled=not quiet and to_file) as advance:
         summary = api.score_file(
             scorer, input, output, rejects=rejects, encoding=encoding,
             source_format=source.value, escape_formulas=not no_formula_escape, progress=advance,
+            extra_columns=extra_columns.value,
         )  # fmt: skip
-    if output is not None and not quiet:
+    if to_file and not quiet:
         extra = f", {summary.rejected:,} rejected to {summary.rejects}" if summary.rejects else ""
         _err(f"scored {summary.scored:,} of {summary.rows:,} rows into {summary.output}{extra}")
 
@@ -155,13 +236,20 @@ def explain(
     model: ModelOpt = None,
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
+    from ._write import check_distinct
+
+    check_distinct({"the input": input}, {"the output": output})
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
-    result = scorer.explain(frame, firm=firm)[0]
+    frame = api.read_firms(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
+    try:
+        result = scorer.explain(frame, firm=firm)[0]
+    except api.UnknownFirmError as exc:  # the frame does not know the file's name
+        raise api.UnknownFirmError(exc.name, "<stdin>" if str(input) == "-" else str(input), exc.suggestions) from None
     text = api.render(result, format.value)
-    if output is None:
+    if output is None or str(output) == "-":
         typer.echo(text)
     else:
         api.write_text(output, text)
@@ -179,10 +267,14 @@ def report(
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Write one explanation report per firm (and an index.html for HTML)."""
+    from ._write import check_outside
+
+    check_outside(input, output, f".{format.value}")
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(input, encoding=encoding, source_format=source.value)
+    frame = api.read_firms(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
     from ._progress import count_progress
 
     total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
