@@ -254,6 +254,8 @@ def _parse_text(col: Column, arr: pa.Array) -> ParsedColumn:
 
 def _parse_category(col: Column, arr: pa.Array) -> ParsedColumn:
     by_key = {category_key(v): i for i, v in enumerate(col.vocabulary)}
+    for alias, value in col.aliases:
+        by_key.setdefault(category_key(alias), col.vocabulary.index(value))
 
     def lookup(text: str) -> int:
         return by_key[category_key(text)]
