@@ -354,6 +354,9 @@ def score_file(
                 progress(len(batch) + len(batch.structural))
         if strict_failed:
             raise ProfileValidationError(source_name(source), problems, total_problems)
+        if summary.scored == 0:  # every row rejected: still a header (or schema) in the output
+            none = batch.take(np.zeros(len(batch), dtype=bool))
+            writer.write(_result_table(_typed(none.raw, none) if typed else none.raw, scorer.result_columns(none)))
         writer.close()
         if reject_writer is not None:
             if summary.rejected == 0:
