@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -105,6 +106,22 @@ def _cause(exc: OSError) -> str:
     return text[0].lower() + text[1:] if text else text
 
 
+_HELD = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay SIGINT, SIGTERM and SIGHUP (delivered on exit) where POSIX allows it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success it replaces ``target``.
@@ -123,11 +140,12 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(target, f"the folder {parent} does not exist")
-    with os_errors(target):
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        with os_errors(target), _signals_held():  # no interrupt between creating and knowing it
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
+            tmp = Path(tmp_name)
+            os.close(fd)
         with os_errors(target):
             try:
                 mode = stat.S_IMODE(target.stat().st_mode)  # an existing output keeps its mode
@@ -141,8 +159,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
 
 

@@ -7,6 +7,7 @@ other error alignscore raises on purpose). It holds no logic the API lacks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -77,10 +78,8 @@ def _install_signal_handlers() -> dict[int, Any]:
         signum = getattr(signal, name, None)
         if signum is None:
             continue
-        try:
+        with contextlib.suppress(ValueError):  # not the main thread
             previous[signum] = signal.signal(signum, _raise_signalled)
-        except ValueError:  # not the main thread
-            pass
     return previous
 
 
