@@ -380,12 +380,6 @@ def _csv_tables(
     names = _read_header(path, codec, compression, name)
     positional = [f"c{i}" for i in range(len(names))]
 
-    irregular: list[int] = []  # set by pyarrow (from its threads) on a row with the wrong width
-
-    def on_invalid(row: pa_csv.InvalidRow) -> str:
-        irregular.append(1)
-        return "skip"
-
     read_options = pa_csv.ReadOptions(
         use_threads=True,
         block_size=_BLOCK_SIZE,
@@ -393,7 +387,10 @@ def _csv_tables(
         column_names=positional,
         skip_rows_after_names=1,
     )
-    parse_options = pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
+    # No invalid-row handler: pyarrow decodes a bad row's bytes as UTF-8 before calling it and
+    # prints an "exception ignored" traceback when they do not decode. A row of the wrong width
+    # raises instead, and the exact path resumes after the rows already yielded.
+    parse_options = pa_csv.ParseOptions(newlines_in_values=True)
     convert_options = pa_csv.ConvertOptions(
         column_types=dict.fromkeys(positional, pa.string()), strings_can_be_null=False
     )
@@ -406,8 +403,6 @@ def _csv_tables(
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         for batch in reader:
-            if irregular:  # this batch, or one read ahead, lost a row: go exact from here
-                break
             pending.append(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
             pending_rows += batch.num_rows
             while pending_rows >= chunk_rows:  # exactly chunk_rows per chunk
@@ -416,11 +411,10 @@ def _csv_tables(
                 yield chunk, np.arange(good, good + chunk_rows, dtype=np.int64) + 2, []
                 good += chunk_rows
                 pending, pending_rows = rest.to_batches(), rest.num_rows
-        if not irregular:
-            if pending_rows:
-                table = pa.Table.from_batches(pending, schema=schema)
-                yield table, np.arange(good, good + table.num_rows, dtype=np.int64) + 2, []
-            return
+        if pending_rows:
+            table = pa.Table.from_batches(pending, schema=schema)
+            yield table, np.arange(good, good + table.num_rows, dtype=np.int64) + 2, []
+        return
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         message = str(exc)
         if isinstance(exc, pa.ArrowInvalid) and not any(
