@@ -78,6 +78,7 @@ CASES = [
     Case("header_bom_inside", "file"),
     Case("header_typo", "file"),
     Case("header_quoted_newline", "accepted", scored=2),
+    Case("header_trimmed_duplicate", "file"),
     # input columns an output column would replace
     Case("shadow_score", "file"),
     Case("shadow_rejected", "file"),

@@ -119,6 +119,32 @@ def test_report_refuses_a_directory_holding_the_input_as_a_report(tmp_path: Path
     assert "the report directory is the same file as the input" in result.output
 
 
+def test_outputs_inside_the_model_or_rules_directory_are_refused(good: Path, model_dir: Path) -> None:
+    result = _cli("score", good, "-o", model_dir / "scores.csv", "--quiet", "--model", model_dir)
+    assert result.exit_code == 2, result.output
+    assert f"{model_dir / 'scores.csv'}: the output is inside the model directory ({model_dir})" in result.output
+    # a firm named 'manifest' would write manifest.json over the model's own manifest
+    result = _cli("report", good, "-o", model_dir, "--format", "json", "--model", model_dir)
+    assert result.exit_code == 2, result.output
+    assert f"{model_dir}: the report directory is inside the model directory ({model_dir})" in result.output
+    result = _cli("explain", good, "--firm", "Good One", "-o", model_dir / "manifest.json", "--model", model_dir)
+    assert result.exit_code == 2, result.output
+    assert "the output is inside the model directory" in result.output
+
+
+def test_empty_standard_input() -> None:
+    result = CliRunner().invoke(app, ["validate", "-"], input="")
+    assert result.exit_code == 2
+    assert "alignscore: <stdin>: is empty (no header, no rows)" in result.output
+
+
+def test_empty_gzip(tmp_path: Path) -> None:
+    source = tmp_path / "empty.csv.gz"
+    source.write_bytes(gzip.compress(b""))
+    with pytest.raises(InputError, match=r"empty\.csv\.gz: is empty \(no header, no rows\)$"):
+        read_firms(source)
+
+
 # --- formula escaping by logical type --------------------------------------------------------
 
 

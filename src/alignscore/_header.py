@@ -61,6 +61,9 @@ def resolve_header(
             taken.add(folded)
             notes.append(f"column {name!r} is read as {folded!r}")
             continue
+        if folded in _CONTRACT and not adapted and extra_columns != "keep":  # ' sector' and 'sector'?
+            misses.append(f"{name!r} is {folded!r} once trimmed and case-folded, and {folded!r} is there too;")
+            continue
         if adapted or extra_columns == "keep":
             continue
         visible = "".join(ch for ch in name if not _invisible(ch))

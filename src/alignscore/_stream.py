@@ -294,7 +294,10 @@ def score_file(
     reject_path = Path(rejects) if rejects is not None else None
     if reject_path is not None and str(reject_path) == STDIO:
         raise OutputError(STDIO, "the rejects need a file name (.csv, .parquet or .jsonl), not standard output")
-    check_distinct({"the input": source}, {"the output": target, "the rejects file": reject_path})
+    check_distinct(
+        {"the input": source, "the rules directory": scorer.rules, "the model directory": scorer.model},
+        {"the output": target, "the rejects file": reject_path},
+    )
     writer = _Writer(target, escape_formulas)
     reject_writer = _Writer(reject_path, escape_formulas) if reject_path else None
     summary = StreamSummary(output=str(target) if target else "-", rejects=str(reject_path) if reject_path else None)

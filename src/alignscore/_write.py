@@ -47,9 +47,12 @@ def check_distinct(inputs: Mapping[str, str | Path | None], outputs: Mapping[str
     so are outputs that are not regular files (``/dev/null``). Raises :class:`OutputError`.
     """
     seen: list[tuple[str, Path, str, tuple[int, int] | None]] = []
+    folders: list[tuple[str, Path, str]] = []  # directory inputs (rules, a model): files inside are inputs
     for role, value in inputs.items():
         if isinstance(value, (str, Path)) and str(value) != STDIO:
             seen.append((role, Path(value), *_identity(Path(value))))
+            if Path(value).is_dir():
+                folders.append((role, Path(value), _identity(Path(value))[0]))
     for role, value in outputs.items():
         if not isinstance(value, (str, Path)) or str(value) == STDIO:
             continue
@@ -58,6 +61,11 @@ def check_distinct(inputs: Mapping[str, str | Path | None], outputs: Mapping[str
             if path.exists() and not path.is_file() and not path.is_dir():
                 continue  # a device or a pipe: never truncated by an atomic rename
         resolved, inode = _identity(path)
+        for folder_role, folder, folder_resolved in folders:
+            if Path(resolved).is_relative_to(folder_resolved):
+                raise OutputError(
+                    path, f"{role} is inside {folder_role} ({folder}); refusing to write there: choose another output name"
+                )
         for other_role, other, other_resolved, other_inode in seen:
             if resolved == other_resolved or (inode is not None and inode == other_inode):
                 raise OutputError(

@@ -240,7 +240,9 @@ def explain(
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
     from ._write import check_distinct
 
-    check_distinct({"the input": input}, {"the output": output})
+    check_distinct(
+        {"the input": input, "the rules directory": rules, "the model directory": model}, {"the output": output}
+    )
     scorer = _scorer(rules, model, as_of)
     frame = api.read_firms(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
     try:
@@ -269,9 +271,10 @@ def report(
     extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Write one explanation report per firm (and an index.html for HTML)."""
-    from ._write import check_outside
+    from ._write import check_distinct, check_outside
 
     check_outside(input, output, f".{format.value}")
+    check_distinct({"the rules directory": rules, "the model directory": model}, {"the report directory": output})
     scorer = _scorer(rules, model, as_of)
     frame = api.read_firms(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
     from ._progress import count_progress
