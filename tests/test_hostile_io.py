@@ -138,6 +138,23 @@ def test_empty_standard_input() -> None:
     assert "alignscore: <stdin>: is empty (no header, no rows)" in result.output
 
 
+def test_named_pipe_is_read_once_and_whole(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "firms.pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb") as fh:
+            fh.write(gzip.compress(GOOD.encode("utf-8")))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    frame = read_firms(fifo)
+    writer.join(timeout=10)
+    assert frame["name"].tolist() == ["Good One", "Good Two"]
+
+
 def test_empty_gzip(tmp_path: Path) -> None:
     source = tmp_path / "empty.csv.gz"
     source.write_bytes(gzip.compress(b""))

@@ -9,8 +9,9 @@ rows are caught on the fast path by pyarrow's invalid-row handler, with their ro
 The header is read once by the ``csv`` module (it may hold quoted newlines and be of any
 length), and pyarrow is given positional column names, so that no column is ever type-guessed:
 ``000123`` stays ``000123`` whatever the header looks like. Compressed input (gzip, bzip2, xz,
-zstd) is read by its magic bytes, not its name; ``-`` is standard input (spooled to a temporary
-file, since the reader needs to seek back to the header). A Parquet file whose row group cannot
+zstd) is read by its magic bytes, not its name; ``-`` is standard input, and it and other
+streams (a named pipe, ``<(zcat x.gz)``) are spooled to a temporary file, since the reader
+reads the first bytes and the header before the rows. A Parquet file whose row group cannot
 be decoded has those rows reported as problems, not the whole file refused.
 
 Rows are numbered as the user counts them in the file: the header is row 1.
@@ -158,14 +159,23 @@ def _iter_tables(
         return
     if not isinstance(source, (str, Path)):
         raise InputError("<input>", f"expected a file path or a DataFrame, got {type(source).__name__}")
-    if str(source) == STDIO:
-        with tempfile.TemporaryDirectory(prefix="alignscore-stdin-") as tmp:
-            spooled = Path(tmp) / "stdin"
-            with os_errors("<stdin>"), spooled.open("wb") as fh:
-                shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
-            yield from _file_tables(spooled, encoding, chunk_rows, "<stdin>")
+    path = Path(source)
+    stdin = str(source) == STDIO
+    if stdin or (path.exists() and not path.is_file() and not path.is_dir()):
+        # standard input, a pipe, a device: read once into a temporary file, which can be
+        # sniffed, read for its header and read again
+        name = "<stdin>" if stdin else str(source)
+        with tempfile.TemporaryDirectory(prefix="alignscore-input-") as tmp:
+            spooled = Path(tmp) / "input"
+            with os_errors(name), spooled.open("wb") as fh:
+                if stdin:
+                    shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+                else:
+                    with path.open("rb") as stream:
+                        shutil.copyfileobj(stream, fh, 1 << 20)
+            yield from _file_tables(spooled, encoding, chunk_rows, name)
         return
-    yield from _file_tables(Path(source), encoding, chunk_rows, str(source))
+    yield from _file_tables(path, encoding, chunk_rows, str(source))
 
 
 def _file_tables(
