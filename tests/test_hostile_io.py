@@ -132,6 +132,15 @@ def test_outputs_inside_the_model_or_rules_directory_are_refused(good: Path, mod
     assert "the output is inside the model directory" in result.output
 
 
+def test_header_escape_sequences_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("name,sector,\x1b]0;pwned\x07note\nA,ai,x\n", encoding="utf-8")
+    result = _cli("validate", source)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "columns carried through (1): '\\x1b]0;pwned\\x07note'" in result.output
+
+
 def test_empty_standard_input() -> None:
     result = CliRunner().invoke(app, ["validate", "-"], input="")
     assert result.exit_code == 2

@@ -20,13 +20,19 @@ from typing import Literal
 from ._columns import COLUMNS
 from .exceptions import InputError, InputWarning
 
-__all__ = ["ExtraColumns", "check_not_shadowing", "resolve_header"]
+__all__ = ["ExtraColumns", "check_not_shadowing", "printable", "resolve_header"]
 
 ExtraColumns = Literal["error", "keep"]
 _CONTRACT = tuple(c.name for c in COLUMNS)
 _TUSHARE_SHAPE = {"ts_code", "industry", "area"}
 #: how close a header must be to an absent contract column to count as a misspelling of it
 _CUTOFF = 0.85
+
+
+def printable(name: str) -> str:
+    """A header name as a message may show it: as written if every character prints, else its
+    ``repr`` (so that escape sequences in a header cannot drive the user's terminal)."""
+    return name if name.isprintable() else repr(name)
 
 
 def _invisible(ch: str) -> bool:

@@ -35,7 +35,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ._columns import Kind, column
-from ._header import ExtraColumns, check_not_shadowing
+from ._header import ExtraColumns, check_not_shadowing, printable
 from ._parse import FORMULA_START
 from ._profiles import Profiles
 from ._read import DEFAULT_CHUNK_ROWS, Chunk, iter_chunks, ordered_map, source_name
@@ -370,7 +370,7 @@ def score_file(
             InputWarning(
                 f"{source_name(source)}: no firm has any fact the rules read (coverage is 0 for all "
                 f"{summary.scored:,} scored rows), so every one scored at the neutral baseline; "
-                f"columns read: {', '.join(first.table.column_names)}"
+                f"columns read: {', '.join(map(printable, first.table.column_names))}"
                 + ("; for a Tushare stock_basic list pass --source tushare" if _tushare_shaped(first.table.column_names, source_format) else "")
             ),
             stacklevel=2,

@@ -177,7 +177,9 @@ def validate(
     report = api.validate_file(input, encoding=encoding, source_format=source.value, extra_columns=extra_columns.value)
     typer.echo(f"{report.source}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
-    carried = ", ".join(report.columns_carried) or "none"
+    from ._header import printable
+
+    carried = ", ".join(map(printable, report.columns_carried)) or "none"
     typer.echo(f"columns carried through ({len(report.columns_carried)}): {carried}")
     typer.echo("unknown values per column (valid rows):")
     for name, count in report.unknown_per_column.items():
