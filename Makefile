@@ -8,13 +8,20 @@ AS_OF ?= 2024-06-30
 
 .PHONY: demo test lint browser bench clean
 
+# The demo needs the package alone; the tests need the dev and spark extras too.
+$(BIN)/.demo-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev,spark]"
-	touch $@
+	touch $@ $(BIN)/.demo-installed
 
-demo: $(BIN)/.installed
+demo: $(BIN)/.demo-installed
 	mkdir -p out
 	$(BIN)/alignscore validate examples/firms.csv
 	$(BIN)/alignscore score examples/firms.csv -o out/scores.csv --as-of $(AS_OF)

@@ -6,7 +6,7 @@ import alignscore
 def test_all_is_pinned():
     assert sorted(alignscore.__all__) == sorted([
         "BANDS", "BAND_NAMES", "RESULT_COLUMNS", "AlignScoreError", "AmbiguousFirmError", "AuditReport",
-        "FirmProfile", "NOT_RATED", "ScorecardClassifier", "InputError", "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
+        "FileSystemError", "FirmProfile", "InputWarning", "NOT_RATED", "ScorecardClassifier", "InputError", "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
         "ProfileValidationError", "RuleSet", "RulesChangedWarning", "RulesError", "ScoreResult",
         "Scorer", "StreamSummary", "UnknownFirmError", "ValidationReport", "__version__",
         "audit_labelled", "check_rules", "evaluate_model", "fetch_tushare_tables", "metrics_table",

@@ -438,8 +438,10 @@ def test_dataframe_problems_name_the_index_label():
 
 
 def test_dataframe_without_name_or_rows():
-    with pytest.raises(InputError, match=r"^<DataFrame>: no 'name' column .*columns found: 'nme'"):
+    with pytest.raises(InputError, match=r"^<DataFrame>: header column\(s\) .*'nme' is not a contract column; did you mean 'name'\?"):
         read_firms(pd.DataFrame({"nme": ["a"]}))
+    with pytest.raises(InputError, match=r"^<DataFrame>: no 'name' column .*columns found: 'nme'"):
+        read_firms(pd.DataFrame({"nme": ["a"]}), extra_columns="keep")
     with pytest.raises(InputError, match=r"^<DataFrame>: has a header but no rows$"):
         read_firms(pd.DataFrame({"name": []}))
     with pytest.raises(InputError, match=r"^<DataFrame>: duplicated column name\(s\): 'sector'$"):

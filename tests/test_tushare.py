@@ -11,7 +11,7 @@ import pytest
 
 from alignscore._columns import PROFILE_COLUMNS, PROVINCES, SECTORS
 from alignscore._validate import read_firms, validate_file
-from alignscore.exceptions import InputError, ProfileValidationError
+from alignscore.exceptions import InputError, InputWarning, ProfileValidationError
 
 ROOT = Path(__file__).parents[1]
 STOCK_BASIC = ROOT / "data" / "ashare-universe" / "stock_basic.csv"
@@ -242,6 +242,7 @@ def test_unmapped_area_is_reported_not_guessed(write_csv):
 
 def test_profile_source_reads_stock_basic_without_deriving(write_csv):
     path = write_csv(HEADER + "688981.SH,688981,中芯国际,上海,半导体,20200716,,L\n")
-    frame = read_firms(path)  # source_format="profile": only the name is a contract column
+    with pytest.warns(InputWarning, match=r"looks like a Tushare stock_basic list .*; pass --source tushare"):
+        frame = read_firms(path)  # source_format="profile": only the name is a contract column
     assert list(frame.columns) == ["ts_code", "symbol", "name", "area", "industry",
                                    "list_date", "delist_date", "status"]  # fmt: skip

@@ -19,6 +19,7 @@ __all__ = [
     "OWNERSHIPS",
     "PROFILE_COLUMNS",
     "PROVINCES",
+    "PROVINCE_ALIASES",
     "SECTORS",
     "VENUES",
     "Column",
@@ -69,6 +70,28 @@ PROVINCES: tuple[str, ...] = (
     "Hong Kong", "Macau", "overseas",
 )  # fmt: skip
 
+_PROVINCE_ZH = {
+    "安徽": "Anhui", "北京": "Beijing", "重庆": "Chongqing", "福建": "Fujian", "甘肃": "Gansu",
+    "广东": "Guangdong", "广西": "Guangxi", "贵州": "Guizhou", "海南": "Hainan", "河北": "Hebei",
+    "黑龙江": "Heilongjiang", "河南": "Henan", "湖北": "Hubei", "湖南": "Hunan",
+    "内蒙古": "Inner Mongolia", "江苏": "Jiangsu", "江西": "Jiangxi", "吉林": "Jilin",
+    "辽宁": "Liaoning", "宁夏": "Ningxia", "青海": "Qinghai", "陕西": "Shaanxi", "山东": "Shandong",
+    "上海": "Shanghai", "山西": "Shanxi", "四川": "Sichuan", "天津": "Tianjin", "西藏": "Tibet",
+    "新疆": "Xinjiang", "云南": "Yunnan", "浙江": "Zhejiang", "香港": "Hong Kong", "澳门": "Macau",
+    "澳門": "Macau", "海外": "overseas", "境外": "overseas",
+}  # fmt: skip
+_PROVINCE_FULL = {
+    "广西壮族自治区": "Guangxi", "内蒙古自治区": "Inner Mongolia", "宁夏回族自治区": "Ningxia",
+    "新疆维吾尔自治区": "Xinjiang", "西藏自治区": "Tibet", "香港特别行政区": "Hong Kong",
+    "澳门特别行政区": "Macau",
+}  # fmt: skip
+#: Chinese names of the provinces (广东, 广东省, 北京市, 广西壮族自治区) -> the contract's pinyin.
+PROVINCE_ALIASES: dict[str, str] = {
+    **_PROVINCE_ZH,
+    **{zh + suffix: py for zh, py in _PROVINCE_ZH.items() for suffix in ("省", "市", "自治区")},
+    **_PROVINCE_FULL,
+}
+
 #: Longest text accepted in a cell (a firm name, a ticker, a label's evidence line).
 MAX_TEXT_LENGTH = 1000
 
@@ -91,6 +114,8 @@ class Column:
     percent: bool = False
     required: bool = False
     actionable: bool = False
+    #: other spellings accepted for a category value (e.g. Chinese province names)
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def expected(self) -> str:
@@ -133,8 +158,9 @@ PROFILE_COLUMNS: tuple[Column, ...] = (
     _c("ownership", Kind.CATEGORY, "who controls the firm", vocabulary=OWNERSHIPS),
     _c("listing_venue", Kind.CATEGORY, "where its main listing is", vocabulary=VENUES,
        actionable=True),
-    _c("hq_province", Kind.CATEGORY, "province-level region of headquarters, in pinyin",
-       vocabulary=PROVINCES),
+    _c("hq_province", Kind.CATEGORY,
+       "province-level region of headquarters, in pinyin (Chinese names such as 广东 accepted)",
+       vocabulary=PROVINCES, aliases=tuple(PROVINCE_ALIASES.items())),
     _c("rd_intensity", Kind.NUMBER, "R&D spending / revenue", minimum=0.0, percent=True,
        actionable=True),
     _c("sm_intensity", Kind.NUMBER, "selling and marketing spending / revenue", minimum=0.0,

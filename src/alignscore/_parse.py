@@ -62,11 +62,96 @@ def category_key(text: str) -> str:
 
 
 def parse_array(col: Column, arr: pa.Array | pa.ChunkedArray) -> ParsedColumn:
-    """Parse one column's cells according to its declaration."""
+    """Parse one column's cells according to its declaration.
+
+    A cell no parser can take (a struct, a list, undecodable bytes, an integer too large to be
+    exact in a float64) is a bad cell of its row, never an error for the whole column.
+    """
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_null(arr.type):
         arr = pa.array([None] * len(arr), type=pa.string())
+    try:
+        if _is_text(arr.type) or (pa.types.is_dictionary(arr.type) and _is_text(arr.type.value_type)):
+            return _parse_typed(col, arr)
+        if _nested(arr.type) or _binary(arr.type):
+            return _parse_cells(col, arr)
+        return _parse_typed(col, _checked_integers(arr))
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return _parse_cells(col, arr)
+
+
+#: Integers beyond this are not exact in a float64, the engine's number type.
+_EXACT = 2**53
+
+
+def _nested(t: pa.DataType) -> bool:
+    return pa.types.is_nested(t) or pa.types.is_union(t) or (
+        pa.types.is_dictionary(t) and _nested(t.value_type)
+    )
+
+
+def _binary(t: pa.DataType) -> bool:
+    return (
+        pa.types.is_binary(t) or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t)
+    )  # fmt: skip
+
+
+def _checked_integers(arr: pa.Array) -> pa.Array:
+    """Refuse (to the cell-by-cell path) integers too large to be exact in a float64."""
+    if pa.types.is_integer(arr.type) and len(arr) and arr.null_count < len(arr):
+        low, high = pc.min_max(arr).values()
+        if high.as_py() > _EXACT or low.as_py() < -_EXACT:
+            raise OverflowError("integer beyond 2**53")
+    return arr
+
+
+def _parse_cells(col: Column, arr: pa.Array) -> ParsedColumn:
+    """The slow, exact path for cells of unusual types: each cell becomes the text a CSV would
+    hold and is parsed as such, or is marked bad with what it was."""
+    texts: list[str | None] = []
+    bad_cells: dict[int, str] = {}
+    for i, value in enumerate(_cells(arr)):
+        if value is None:
+            texts.append(None)
+        elif isinstance(value, (dict, list, tuple)):
+            texts.append(None)
+            bad_cells[i] = f"{col.expected} (got a {'structure' if isinstance(value, dict) else 'list'} of values, not one value)"
+        elif isinstance(value, bytes):
+            try:
+                texts.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(None)
+                bad_cells[i] = f"{col.expected} (got bytes that are not UTF-8 text)"
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _EXACT and col.kind is not Kind.TEXT:
+            texts.append(None)
+            bad_cells[i] = f"{col.expected} (at most 2**53 = 9,007,199,254,740,992 in size, to be exact)"
+        else:
+            texts.append(str(value))
+    result = _parse_typed(col, pa.array(texts, pa.string()))
+    if bad_cells:
+        shown = {i: _shown(v) for i, v in zip(bad_cells, (_cells(arr)[i] for i in bad_cells), strict=True)}
+        result.bad[list(bad_cells)] = True
+        for i, expected in bad_cells.items():
+            result.expected[shown[i]] = expected
+        result.formula_safe = False
+    return result
+
+
+def _cells(arr: pa.Array) -> list:
+    try:
+        return arr.to_pylist()
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return [None if not cell.is_valid else str(cell) for cell in arr]
+
+
+def _shown(value: object) -> str:
+    """A bad cell as :meth:`Profiles.problems` shows it (``str`` of the value as read)."""
+    return str(value)
+
+
+def _parse_typed(col: Column, arr: pa.Array) -> ParsedColumn:
     if col.kind is Kind.TEXT:
         return _parse_text(col, arr)
     if col.kind is Kind.CATEGORY:
@@ -169,6 +254,8 @@ def _parse_text(col: Column, arr: pa.Array) -> ParsedColumn:
 
 def _parse_category(col: Column, arr: pa.Array) -> ParsedColumn:
     by_key = {category_key(v): i for i, v in enumerate(col.vocabulary)}
+    for alias, value in col.aliases:
+        by_key.setdefault(category_key(alias), col.vocabulary.index(value))
 
     def lookup(text: str) -> int:
         return by_key[category_key(text)]

@@ -74,8 +74,13 @@ class Profiles:
 
     def problems(self, limit: int | None = None) -> list[Problem]:
         """Problems in row order (then column order), the first ``limit`` of them."""
-        found: list[tuple[int, int, Problem]] = [
-            (_order(p.row), -1, p) for p in self.structural
+        return [p for _, p in self._located(limit)]
+
+    def _located(self, limit: int | None = None) -> list[tuple[int, Problem]]:
+        """Problems with the position of their row in the batch (-1 for structural ones): a
+        DataFrame's index labels need not be unique, positions are."""
+        found: list[tuple[int, int, int, Problem]] = [
+            (_order(p.row), -1, -1, p) for p in self.structural
         ]
         for order, (name, parsed) in enumerate(self.parsed.items()):
             idx = np.flatnonzero(parsed.bad)
@@ -90,19 +95,17 @@ class Profiles:
                 expected = parsed.expected.get(shown, col.expected)
                 label = _label(self.row_numbers[i])
                 key = label if isinstance(label, int) else int(i)
-                found.append((key, order, Problem(label, name, shown, expected)))
+                found.append((key, order, int(i), Problem(label, name, shown, expected)))
         found.sort(key=lambda t: (t[0], t[1]))
-        out = [p for _, _, p in found]
+        out = [(pos, p) for _, _, pos, p in found]
         return out if limit is None else out[:limit]
 
     def reasons(self) -> list[str]:
         """One reason line per bad row, in row order."""
-        per_row: dict[object, list[str]] = {}
-        for p in self.problems():
-            per_row.setdefault(p.row, []).append(
-                f"column '{p.column}': {p.value!r} - expected {p.expected}"
-            )
-        return ["; ".join(per_row[_label(r)]) for r in self.row_numbers[self.bad]]
+        per_row: dict[int, list[str]] = {}
+        for pos, p in self._located():
+            per_row.setdefault(pos, []).append(f"column '{p.column}': {p.value!r} - expected {p.expected}")
+        return ["; ".join(per_row[int(i)]) for i in np.flatnonzero(self.bad)]
 
     # --- subsets and views ---------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
@@ -25,33 +27,21 @@ def _console(enabled: bool) -> Console | None:
     return Console(stderr=True)
 
 
-def _estimate_rows(path: Path) -> int | None:
-    """Rows in a CSV, estimated from its size and the length of its first lines."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return None
-    lines = head.count(b"\n")
-    if path.suffix.lower() in (".parquet", ".pq") or lines < 2:
-        return None
-    return max(1, int(size / (len(head) / lines)) - 1)
-
-
 @contextlib.contextmanager
 def row_progress(path: Path, *, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """Rows per second and time left while a file is scored."""
+    """Rows so far and rows per second while a file is scored: a spinner, not a bar, since
+    the number of rows is not known until the file is read (an estimate from the file size
+    would end short of, or past, the true total)."""
     console = _console(enabled)
     if console is None:
         yield None
         return
     columns = [
-        TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn(),
+        SpinnerColumn(), TextColumn("scoring"), TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn(),
     ]  # fmt: skip
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("score", total=_estimate_rows(path), rate="-")
+        task = bar.add_task("score", total=None, rate="-")
 
         def advance(rows: int) -> None:
             bar.advance(task, rows)
@@ -59,6 +49,8 @@ def row_progress(path: Path, *, enabled: bool) -> Iterator[Callable[[int], None]
             bar.update(task, rate=f"{speed:,.0f}" if speed else "-")
 
         yield advance
+        done = bar.tasks[0].completed
+        bar.update(task, total=done, completed=done)  # ends at the true total
 
 
 @contextlib.contextmanager

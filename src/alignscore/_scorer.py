@@ -211,6 +211,13 @@ class Scorer:
         """
         if errors not in ("raise", "flag"):
             raise ValueError(f"The 'errors' parameter of score_frame must be 'raise' or 'flag'. Got {errors!r} instead.")
+        if isinstance(X, pd.DataFrame):
+            from ._header import check_not_shadowing
+
+            check_not_shadowing([str(c) for c in X.columns], "<DataFrame>", (*RESULT_COLUMNS, "rejected"))
+            if len(X) == 0:  # no rows: the columns alone, typed as a scored frame's would be
+                empty = self.score_frame(pd.DataFrame({"name": ["-"]}), errors=errors).iloc[:0]
+                return pd.concat([X, empty.drop(columns=["name"]).set_axis(X.index[:0])], axis=1)
         def work(chunk: Chunk) -> tuple[Profiles, dict[str, Any]]:
             batch = chunk.parse()
             if errors == "raise":

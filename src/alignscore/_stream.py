@@ -4,15 +4,24 @@ Output rows come out in input order. Every output (scores and rejects) is writte
 temporary file beside its target and renamed into place only when the whole run succeeded, so
 a crash or Ctrl-C never leaves a half-written file under the final name. In strict mode the
 first bad value stops the scoring; the rest of the file is still parsed to count the problems.
+
+Before anything is read, an output that is the input (or the other output) is refused, and so
+is an input column that an output column would replace. In CSV, every text cell and header that
+a spreadsheet would run as a formula is escaped, whatever the Arrow type that carries the text
+(dictionary, ``large_string``, ``string_view``, binary); values CSV cannot hold (structs, lists)
+are written as JSON text. Parquet and JSON Lines outputs carry the contract columns as parsed
+(numbers as numbers, dates as dates), not as the text they were read from.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import re
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +34,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from ._columns import Kind, column
+from ._header import ExtraColumns, check_not_shadowing, printable
 from ._parse import FORMULA_START
 from ._profiles import Profiles
-from ._read import DEFAULT_CHUNK_ROWS, Chunk, iter_chunks, ordered_map
-from ._scorer import Scorer
+from ._read import DEFAULT_CHUNK_ROWS, Chunk, iter_chunks, ordered_map, source_name
+from ._scorer import RESULT_COLUMNS, Scorer
 from ._validate import MAX_SHOWN, adapter_for
-from ._write import atomic_path
-from .exceptions import OutputError, ProfileValidationError
+from ._write import STDIO, atomic_path, check_distinct, os_errors
+from .exceptions import InputWarning, OutputError, ProfileValidationError
 
 __all__ = ["StreamSummary", "escape_formula", "score_file", "unescape_formula"]
 
@@ -47,12 +58,37 @@ def escape_formula(arr: pa.Array) -> pa.Array:
     Reversible: :func:`unescape_formula` drops exactly one leading ``'``, and since a cell that
     already started with ``'`` is escaped too, the round trip is exact.
     """
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    arr = csv_writable(arr)
+    if not pa.types.is_string(arr.type):
         return arr
     hit = pc.fill_null(pc.match_substring_regex(arr, _FORMULA_RE), False)
     if not pc.any(hit).as_py():
         return arr
     return pc.if_else(hit, pc.binary_join_element_wise("'", arr, ""), arr)
+
+
+def _escape_name(name: str) -> str:
+    return "'" + name if name.startswith(FORMULA_START) else name
+
+
+def csv_writable(arr: pa.Array) -> pa.Array:
+    """``arr`` in a type the CSV writer takes, any text as plain ``string``: dictionaries are
+    decoded, ``large_string``/``string_view`` cast, binary decoded as UTF-8 (undecodable bytes
+    as ``\\xNN``), nested values (structs, lists, maps) written as JSON text."""
+    t = arr.type
+    if pa.types.is_string(t):
+        return arr
+    if pa.types.is_dictionary(t):
+        return csv_writable(arr.dictionary_decode())
+    if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return arr.cast(pa.string())
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t):
+        cells = [None if v is None else v.decode("utf-8", "backslashreplace") for v in arr.to_pylist()]
+        return pa.array(cells, pa.string())
+    if pa.types.is_nested(t) or pa.types.is_union(t) or pa.types.is_duration(t) or pa.types.is_interval(t):
+        cells = [None if v is None else json.dumps(v, default=str, ensure_ascii=False) for v in arr.to_pylist()]
+        return pa.array(cells, pa.string())
+    return arr
 
 
 def unescape_formula(value: str) -> str:
@@ -116,8 +152,11 @@ class _Writer:
 
     def __init__(self, target: Path | None, escape: bool) -> None:
         self.target = target
+        self.name = str(target) if target is not None else "<stdout>"
         self.escape = escape
         suffix = target.suffix.lower() if target else ".csv"
+        if target is not None and target.exists() and not target.is_file() and not target.is_dir():
+            suffix = suffix if suffix in (".parquet", ".pq", ".jsonl", ".ndjson") else ".csv"  # a device, a pipe
         if suffix not in (".csv", ".parquet", ".pq", ".jsonl", ".ndjson"):
             raise OutputError(target or "-", "output format follows the name: .csv, .parquet or .jsonl")
         self.kind = {".pq": ".parquet", ".ndjson": ".jsonl"}.get(suffix, suffix)
@@ -143,21 +182,25 @@ class _Writer:
         while (item := self._queue.get()) is not None:
             if self._error is None:
                 try:
-                    self._write_now(*item)
+                    with os_errors(self.name):
+                        self._write_now(*item)
                 except BaseException as exc:
                     self._error = exc
 
     def _write_now(self, table: pa.Table, safe: frozenset[str]) -> None:
         if self.kind == ".csv":
             table = _rounded(table)
-        if self.kind == ".csv" and self.escape:
-            table = pa.table({
-                n: table.column(n) if n in safe else escape_formula(table.column(n).combine_chunks())
-                for n in table.column_names
-            })  # fmt: skip
+        if self.kind == ".csv":
+            columns = [table.column(i).combine_chunks() for i in range(table.num_columns)]
+            names = table.column_names
+            if self.escape:
+                columns = [csv_writable(c) if n in safe else escape_formula(c) for n, c in zip(names, columns, strict=True)]
+                names = [_escape_name(n) for n in names]
+            else:
+                columns = [csv_writable(c) for c in columns]
+            table = pa.Table.from_arrays(columns, names=names)
         if self.kind == ".jsonl":
-            text = table.to_pandas().to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
-            self._sink.write(text.encode("utf-8"))
+            self._sink.write(_jsonl(table))
             return
         if self._writer is None:
             if self.kind == ".csv":
@@ -174,10 +217,58 @@ class _Writer:
             self._thread = None
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.close()
+            with os_errors(self.name):
+                writer.close()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+
+def _jsonl(table: pa.Table) -> bytes:
+    """JSON Lines of ``table``: numbers as numbers, dates as ``YYYY-MM-DD``, nested values as
+    JSON objects and arrays, binary as text."""
+    columns = []
+    for arr in (table.column(i).combine_chunks() for i in range(table.num_columns)):
+        t = arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type
+        if pa.types.is_date(t) or pa.types.is_timestamp(t) or pa.types.is_time(t):
+            arr = pc.cast(arr, pa.string())
+        elif pa.types.is_decimal(t):
+            arr = pc.cast(arr, pa.float64())
+        elif not pa.types.is_nested(t):
+            arr = csv_writable(arr)
+        columns.append(arr)
+    frame = pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
+    if not len(frame):
+        return b""
+    return frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).encode("utf-8")
+
+
+def _typed(raw: pa.Table, batch: Profiles) -> pa.Table:
+    """``raw`` with each contract column replaced by its parsed values (for Parquet, JSONL)."""
+    out = raw
+    for name in batch.present:
+        if name not in out.column_names:
+            continue
+        col, values = column(name), batch.values[name]
+        if col.kind is Kind.TEXT:
+            arr = values
+        elif col.kind is Kind.CATEGORY:
+            codes = np.asarray(values, dtype=np.int32)
+            arr = pa.DictionaryArray.from_arrays(
+                pa.array(codes, mask=codes < 0), pa.array(list(col.vocabulary), pa.string())
+            ).cast(pa.string())
+        elif col.kind is Kind.DATE:
+            arr = pa.array(values, type=pa.date32(), mask=np.isnat(values))
+        else:
+            unknown = np.isnan(values)
+            if col.kind is Kind.BOOLEAN:
+                arr = pa.array(values == 1.0, mask=unknown)
+            elif col.kind is Kind.INTEGER:
+                arr = pa.array(np.nan_to_num(values).astype(np.int64), mask=unknown)
+            else:
+                arr = pa.array(values, type=pa.float64(), mask=unknown)
+        out = out.set_column(out.column_names.index(name), name, arr)
+    return out
 
 
 @contextlib.contextmanager
@@ -200,36 +291,58 @@ def score_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     escape_formulas: bool = True,
     progress: Callable[[int], None] | None = None,
+    extra_columns: ExtraColumns = "error",
 ) -> StreamSummary:
-    """Score every row of ``source`` into ``output`` (``None``: CSV on stdout).
+    """Score every row of ``source`` into ``output`` (``None`` or ``"-"``: CSV on stdout;
+    ``source`` ``"-"``: standard input).
 
     Without ``rejects`` the run is strict: any bad value raises
     :class:`~alignscore.exceptions.ProfileValidationError` and nothing is written. With
     ``rejects``, bad rows go there (as read, plus ``row`` and ``reason``) and
-    ``rows == scored + rejected``.
+    ``rows == scored + rejected``. An output that is the same file as the input or as the other
+    output raises :class:`~alignscore.exceptions.OutputError` before anything is read; an
+    input column named like an output column raises :class:`~alignscore.exceptions.InputError`.
+    When no row has any fact the rules read (coverage 0 everywhere), an
+    :class:`~alignscore.exceptions.InputWarning` says so.
     """
-    target = Path(output) if output not in (None, "-") else None
+    target = Path(output) if output is not None and str(output) != STDIO else None
     reject_path = Path(rejects) if rejects is not None else None
+    if reject_path is not None and str(reject_path) == STDIO:
+        raise OutputError(STDIO, "the rejects need a file name (.csv, .parquet or .jsonl), not standard output")
+    check_distinct(
+        {"the input": source, "the rules directory": scorer.rules, "the model directory": scorer.model},
+        {"the output": target, "the rejects file": reject_path},
+    )
     writer = _Writer(target, escape_formulas)
     reject_writer = _Writer(reject_path, escape_formulas) if reject_path else None
     summary = StreamSummary(output=str(target) if target else "-", rejects=str(reject_path) if reject_path else None)
-    chunks = iter_chunks(source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows)
+    chunks = iter_chunks(
+        source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows,
+        extra_columns=extra_columns,
+    )  # fmt: skip
     first = next(chunks)  # reads the header: an unreadable file fails before anything is opened
+    reserved = (*RESULT_COLUMNS, "rejected") + (("row", "reason") if reject_writer else ())
+    check_not_shadowing(first.table.column_names, source_name(source), reserved)
+    typed = writer.kind != ".csv"
     scorer._engine()  # load rules and model once, before the worker threads start
     problems: list = []
     total_problems = 0
     strict_failed = False
 
-    def work(chunk: Chunk) -> tuple[Profiles, pa.Table | None, frozenset[str]]:
+    covered = False  # has any scored row a fact the rules read?
+
+    def work(chunk: Chunk) -> tuple[Profiles, pa.Table | None, frozenset[str], bool]:
         """Parse and score one chunk (on a worker thread)."""
         batch = chunk.parse()
         if strict_failed or (reject_writer is None and (batch.bad.any() or batch.structural)):
-            return batch, None, frozenset()  # strict mode failed: only count the problems now
+            return batch, None, frozenset(), False  # strict mode failed: only count the problems now
         good = batch.take(~batch.bad) if batch.bad.any() else batch
         if not len(good):
-            return batch, None, frozenset()
+            return batch, None, frozenset(), False
         safe = _SAFE_RESULTS | {n for n, p in good.parsed.items() if p.formula_safe}
-        return batch, _result_table(good.raw, scorer.result_columns(good)), safe
+        results = scorer.result_columns(good)
+        some = bool(np.any(np.asarray(results["coverage"]) > 0))
+        return batch, _result_table(_typed(good.raw, good) if typed else good.raw, results), safe, some
 
     with contextlib.ExitStack() as stack:
         writer.open(stack.enter_context(_sink(target)))
@@ -238,7 +351,8 @@ def score_file(
             reject_writer.open(stack.enter_context(_sink(reject_path)))
             stack.callback(reject_writer.close)
         batch = None
-        for batch, table, safe in ordered_map(work, _chain(first, chunks)):
+        for batch, table, safe, some in ordered_map(work, _chain(first, chunks)):
+            covered |= some
             n_bad = int(batch.bad.sum()) + len(batch.structural)
             summary.rows += len(batch) + len(batch.structural)
             if n_bad and reject_writer is None:
@@ -257,13 +371,30 @@ def score_file(
             if progress is not None:
                 progress(len(batch) + len(batch.structural))
         if strict_failed:
-            raise ProfileValidationError(str(source), problems, total_problems)
+            raise ProfileValidationError(source_name(source), problems, total_problems)
+        if summary.scored == 0:  # every row rejected: still a header (or schema) in the output
+            none = batch.take(np.zeros(len(batch), dtype=bool))
+            writer.write(_result_table(_typed(none.raw, none) if typed else none.raw, scorer.result_columns(none)))
         writer.close()
         if reject_writer is not None:
             if summary.rejected == 0:
                 reject_writer.write(_rejects_table(batch.take(np.zeros(len(batch), dtype=bool))))
             reject_writer.close()
+    if summary.scored and not covered:
+        warnings.warn(
+            InputWarning(
+                f"{source_name(source)}: no firm has any fact the rules read (coverage is 0 for all "
+                f"{summary.scored:,} scored rows), so every one scored at the neutral baseline; "
+                f"columns read: {', '.join(map(printable, first.table.column_names))}"
+                + ("; for a Tushare stock_basic list pass --source tushare" if _tushare_shaped(first.table.column_names, source_format) else "")
+            ),
+            stacklevel=2,
+        )
     return summary
+
+
+def _tushare_shaped(names: list[str], source_format: str) -> bool:
+    return source_format != "tushare" and {"ts_code", "industry", "area"} <= set(names)
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

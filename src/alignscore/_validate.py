@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -11,10 +12,11 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
 from ._columns import COLUMNS, Kind
+from ._header import ExtraColumns
 from ._profiles import Profiles
 from ._read import DEFAULT_CHUNK_ROWS, Adapter, iter_profiles, source_name
 from ._tushare import from_tushare
-from .exceptions import InputError, ProfileValidationError
+from .exceptions import InputError, InputWarning, ProfileValidationError
 
 __all__ = ["ValidationReport", "adapter_for", "read_firms", "validate_file"]
 
@@ -74,10 +76,12 @@ def validate_file(
     encoding: str = "utf-8",
     source_format: SourceFormat = "profile",
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    extra_columns: ExtraColumns = "error",
 ) -> ValidationReport:
     """Check every row of ``source`` against the contract, without scoring.
 
-    Unknown counts are over the valid rows (a rejected cell is not "unknown").
+    Unknown counts are over the valid rows (a rejected cell is not "unknown"). Issues an
+    :class:`~alignscore.exceptions.InputWarning` when no column the rules read is present.
     """
     rows = valid = total = 0
     recognised: list[str] = []
@@ -85,8 +89,9 @@ def validate_file(
     unknown: dict[str, int] = {}
     problems: list[ProblemRecord] = []
     for batch in iter_profiles(
-        source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows
-    ):
+        source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows,
+        extra_columns=extra_columns,
+    ):  # fmt: skip
         if not recognised and not carried:
             recognised = list(batch.present)
             carried = list(batch.extras)
@@ -101,6 +106,7 @@ def validate_file(
         if len(problems) < MAX_SHOWN:
             for p in batch.problems(MAX_SHOWN - len(problems)):
                 problems.append(ProblemRecord(row=p.row, column=p.column, value=p.value, expected=p.expected))
+    warn_if_nothing_to_score(source_name(source), recognised, rows)
     return ValidationReport(
         source=source_name(source), rows=rows, valid_rows=valid, rejected_rows=rows - valid,
         columns_recognised=recognised, columns_carried=carried, unknown_per_column=unknown,
@@ -113,6 +119,7 @@ def read_firms(
     *,
     encoding: str = "utf-8",
     source_format: SourceFormat = "profile",
+    extra_columns: ExtraColumns = "error",
 ) -> pd.DataFrame:
     """Read and validate firms into a typed DataFrame (unknown is ``<NA>``).
 
@@ -125,13 +132,34 @@ def read_firms(
     0.35
     """
     frames = []
-    for batch in iter_profiles(source, encoding=encoding, adapter=adapter_for(source_format)):
+    batches = iter_profiles(
+        source, encoding=encoding, adapter=adapter_for(source_format), extra_columns=extra_columns
+    )
+    for batch in batches:
         raise_on_problems(batch)
         frames.append(batch.to_frame())
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if isinstance(source, pd.DataFrame):
         out.index = source.index
     return out
+
+
+#: Contract columns that identify a firm or a row but give the rules nothing to go on.
+_NOT_EVIDENCE = frozenset({"name", "ticker", "as_of", "favoured", "label_evidence"})
+
+
+def warn_if_nothing_to_score(source: str, present: list[str] | tuple[str, ...], rows: int) -> None:
+    """Warn when a file holds no contract column the rules read: every firm would score at the
+    neutral baseline with coverage 0, which is almost never what was meant."""
+    if rows and not set(present) - _NOT_EVIDENCE:
+        warnings.warn(
+            InputWarning(
+                f"{source}: no column the rules read (only {', '.join(present) or 'none'}): "
+                f"every one of the {rows:,} firm(s) has coverage 0 and scores at the neutral "
+                "baseline; see docs/firm-profile.md for the columns"
+            ),
+            stacklevel=3,
+        )
 
 
 def raise_on_problems(batch: Profiles) -> None:

@@ -7,8 +7,11 @@ other error alignscore raises on purpose). It holds no logic the API lacks.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
@@ -69,13 +72,53 @@ def _err(message: str) -> None:
     typer.echo(f"alignscore: {message}", err=True)
 
 
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP, raised in the main thread so that partial outputs are removed on the
+    way out, as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_signalled(signum: int, frame: object) -> None:
+    raise _Signalled(signum)
+
+
+def _install_signal_handlers() -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        with contextlib.suppress(ValueError):  # not the main thread
+            previous[signum] = signal.signal(signum, _raise_signalled)
+    return previous
+
+
 def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn alignscore's errors into a message and exit code 2, never a traceback."""
+    """Turn alignscore's errors into a message and exit code 2 (1 for an operating-system
+    error: permission denied, disk full), never a traceback; print input warnings as notes."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = _install_signal_handlers()
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", api.InputWarning)
+                shown = warnings.showwarning
+
+                def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+                    if issubclass(category, api.InputWarning):
+                        _err(f"note: {message}")
+                    else:
+                        shown(message, category, *rest, **kw)
+
+                warnings.showwarning = show
+                return func(*args, **kwargs)
+        except api.FileSystemError as exc:
+            _err(str(exc))
+            raise typer.Exit(1) from None
         except api.AlignScoreError as exc:
             _err(str(exc))
             raise typer.Exit(2) from None
@@ -85,13 +128,38 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             _err("interrupted; no partial output was left behind")
             raise typer.Exit(130) from None
+        except _Signalled as exc:
+            _err(f"stopped by {signal.Signals(exc.signum).name}; no partial output was left behind")
+            raise typer.Exit(128 + exc.signum) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None
+        except OSError as exc:
+            where = exc.filename or "alignscore"
+            _err(f"{where}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return wrapper
 
 
-InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms.")]
+def _version(value: bool) -> None:
+    if value:
+        from ._version import __version__
+
+        typer.echo(f"alignscore {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Score Chinese companies for policy alignment, with evidence-linked explanations."""
+
+
+InputArg = Annotated[Path, typer.Argument(help="A CSV or Parquet file of firms (plain or gzip/bz2/xz/zstd-compressed); - reads standard input.")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV (utf-8, gb18030, ...).")]
 SourceOpt = Annotated[Source, typer.Option("--source", help="Input format: the firm-profile contract, Tushare stock_basic, or tushare-pro (INPUT is a folder of Tushare Pro tables).")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Evaluate the rules as of this date (YYYY-MM-DD).")]
@@ -110,6 +178,14 @@ def _formats(source: Source) -> str:
     return "profile" if source is Source.tushare_pro else source.value
 
 
+class ExtraColumns(StrEnum):
+    error = "error"
+    keep = "keep"
+
+
+ExtraOpt = Annotated[ExtraColumns, typer.Option("--extra-columns", help="A header that looks like a misspelt contract column: error (default), or keep it as an extra column.")]
+
+
 def _scorer(rules: Path | None, model: Path | None, as_of: str | None) -> api.Scorer:
     scorer = api.Scorer(rules=rules, model=model, as_of=as_of)
     scorer.as_of_date  # noqa: B018 - validates the date before any work
@@ -122,9 +198,13 @@ def validate(
     input: InputArg,
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Check a file against the firm-profile contract and summarise it."""
-    report = api.validate_file(_input(input, source, None), encoding=encoding, source_format=_formats(source))
+    report = api.validate_file(
+        _input(input, source, None), encoding=encoding, source_format=_formats(source),
+        extra_columns=extra_columns.value,
+    )
     typer.echo(f"{for_terminal(report.source, 4096)}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
     carried = ", ".join(for_terminal(c) for c in report.columns_carried) or "none"
@@ -156,19 +236,22 @@ def score(
     source: SourceOpt = Source.profile,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     no_formula_escape: Annotated[bool, typer.Option("--no-formula-escape", help="Write text cells starting with = + - @ as they are.")] = False,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Score every firm in INPUT: its columns plus score, band, probability, coverage, reasons, risk_flags."""
     scorer = _scorer(rules, model, as_of)
     from ._progress import row_progress
 
     firms = _input(input, source, as_of)
-    progress = not quiet and output is not None and source is not Source.tushare_pro
+    to_file = output is not None and str(output) != "-"
+    progress = not quiet and to_file and source is not Source.tushare_pro
     with row_progress(input, enabled=progress) as advance:
         summary = api.score_file(
             scorer, firms, output, rejects=rejects, encoding=encoding,
             source_format=_formats(source), escape_formulas=not no_formula_escape, progress=advance,
+            extra_columns=extra_columns.value,
         )  # fmt: skip
-    if output is not None and not quiet:
+    if to_file and not quiet:
         extra = f", {summary.rejected:,} rejected to {summary.rejects}" if summary.rejects else ""
         _err(f"scored {summary.scored:,} of {summary.rows:,} rows into {summary.output}{extra}")
 
@@ -185,18 +268,28 @@ def explain(
     model: ModelOpt = None,
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
+    from ._write import check_distinct
+
+    check_distinct(
+        {"the input": input, "the rules directory": rules, "the model directory": model}, {"the output": output}
+    )
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
-    results = scorer.explain(frame, firm=firm, source=str(input))
+    frame = api.read_firms(
+        _input(input, source, as_of), encoding=encoding, source_format=_formats(source),
+        extra_columns=extra_columns.value,
+    )
+    where = "<stdin>" if str(input) == "-" else str(input)
+    results = scorer.explain(frame, firm=firm, source=where)
     if len(results) > 1:  # the same name on several rows
         from ._scorer import firm_location
 
-        raise AmbiguousFirmError(firm, str(input), [(r.name, firm_location(r, 2)) for r in results])
+        raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, 2)) for r in results])
     result = results[0]
     text = api.render(result, format.value)
-    if output is None:
+    if output is None or str(output) == "-":
         typer.echo(text)
     else:
         api.write_text(output, text)
@@ -214,14 +307,22 @@ def report(
     encoding: EncodingOpt = "utf-8",
     source: SourceOpt = Source.profile,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Write one explanation report per firm (and an index.html for HTML), each as it is made.
 
     OUTPUT must be a new or empty folder, or one an earlier report run wrote (it holds
     alignscore-reports.json, the list of what was written): nothing else is ever replaced.
     """
+    from ._write import check_distinct, check_outside
+
+    check_outside(input, output, f".{format.value}")
+    check_distinct({"the rules directory": rules, "the model directory": model}, {"the report directory": output})
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(_input(input, source, as_of), encoding=encoding, source_format=_formats(source))
+    frame = api.read_firms(
+        _input(input, source, as_of), encoding=encoding, source_format=_formats(source),
+        extra_columns=extra_columns.value,
+    )
     from ._progress import count_progress
 
     total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index

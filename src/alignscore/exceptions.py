@@ -11,7 +11,8 @@
     │   └── ModelIntegrityError     a model whose bytes do not match its manifest
     ├── UnknownFirmError            ``explain --firm NAME`` named no firm in the input
     ├── AmbiguousFirmError          ``explain --firm NAME`` named more than one firm
-    └── OutputError                 an output path that cannot be written
+    ├── OutputError                 an output path that cannot be written
+    └── FileSystemError             the operating system refused a read or write (exit code 1)
 
 Each class carries the facts (file, row, column, value, rule id) as attributes and builds its
 own message from them, so the CLI only has to print ``str(error)``.
@@ -20,7 +21,8 @@ One more is not an error but an interruption: :class:`ReportsInterrupted` is the
 :class:`KeyboardInterrupt` of a ``report`` run, saying what it left in its folder.
 
 Warnings live here too: :class:`RulesChangedWarning` is issued when a model is used with
-rules other than the ones it was trained with.
+rules other than the ones it was trained with; :class:`InputWarning` when input was read but
+perhaps not as meant (a header matched after trimming, nothing in a file that can be scored).
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from pathlib import Path
 __all__ = [
     "AlignScoreError",
     "AmbiguousFirmError",
+    "FileSystemError",
     "InputError",
+    "InputWarning",
     "LeakageError",
     "ModelError",
     "ModelIntegrityError",
@@ -201,6 +205,21 @@ class ReportsInterrupted(KeyboardInterrupt):
             f"interrupted: {written:,} complete {noun} left in {self.directory} (listed in "
             f"{manifest}, marked 'interrupted'){missing}; no partial file was left"
         )
+
+
+class FileSystemError(AlignScoreError):
+    """The operating system refused to read or write ``path`` (permission denied, disk full,
+    file too large): not bad input, so the command line exits with 1, not 2."""
+
+    def __init__(self, path: str | Path, cause: str) -> None:
+        self.path = str(path)
+        self.cause = cause
+        super().__init__(f"{self.path}: {cause}")
+
+
+class InputWarning(UserWarning):
+    """Input that was read, but perhaps not as the user meant: a header matched only once
+    trimmed and case-folded, or a file from which nothing could be scored."""
 
 
 class RulesChangedWarning(UserWarning):
