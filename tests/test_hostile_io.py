@@ -279,6 +279,7 @@ def _awkward_parquet(path: Path) -> Path:
         "employees": pa.array([5, 2**60, None, None, 7], pa.int64()),
         "revenue_cny_bn": pa.array([1, 2, 2**64 - 1, None, 3], pa.uint64()),
         "ticker": pa.array([None, None, None, b"\xff\xfe", b"600000"]),
+        "sector": ["ai"] * 5,  # a fact the rules read: the scored rows are not all at the baseline
     })  # fmt: skip
     pq.write_table(table, path)
     return path
@@ -321,7 +322,10 @@ def test_complex_numbers_are_a_row_problem() -> None:
 
 def test_corrupt_parquet_row_group_is_rows_of_problems(tmp_path: Path, model_dir: Path) -> None:
     source = tmp_path / "damaged.parquet"
-    table = pa.table({"name": [f"firm {i:03d}" for i in range(300)], "revenue_cny_bn": np.arange(300.0)})
+    table = pa.table({
+        "name": [f"firm {i:03d}" for i in range(300)], "revenue_cny_bn": np.arange(300.0),
+        "sector": ["ai"] * 300,  # a fact the rules read: the scored rows are not all at the baseline
+    })  # fmt: skip
     pq.write_table(table, source, row_group_size=100, compression="none", use_dictionary=False)
     meta = pq.ParquetFile(source).metadata.row_group(1).column(1)
     data = bytearray(source.read_bytes())

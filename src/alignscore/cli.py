@@ -207,7 +207,9 @@ def validate(
     )
     typer.echo(f"{for_terminal(report.source, 4096)}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
-    carried = ", ".join(for_terminal(c) for c in report.columns_carried) or "none"
+    from ._header import printable
+
+    carried = ", ".join(map(printable, report.columns_carried)) or "none"
     typer.echo(f"columns carried through ({len(report.columns_carried)}): {carried}")
     typer.echo("unknown values per column (valid rows):")
     for name, count in report.unknown_per_column.items():
