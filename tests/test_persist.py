@@ -208,3 +208,11 @@ def test_an_in_memory_scorecard_with_nan_is_refused():
         dataclasses.replace(prior, weights=weights)
     with pytest.raises(ModelError, match=r"covariance must be a (\d+) x \1 matrix of finite numbers"):
         dataclasses.replace(prior, covariance=np.full(prior.covariance.shape, np.inf))
+
+
+def test_training_reports_progress_up_to_its_total(tmp_path, data_csv):
+    seen: list[tuple[int, int]] = []
+    train_model(data_csv, tmp_path / "m", seed=0, repeats=1, progress=lambda done, total: seen.append((done, total)))
+    totals = {total for _, total in seen}
+    assert len(totals) == 1
+    assert [done for done, _ in seen] == list(range(1, totals.pop() + 1))

@@ -18,7 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["count_progress", "row_progress"]
+__all__ = ["count_progress", "row_progress", "step_progress"]
 
 
 def _console(enabled: bool) -> Console | None:
@@ -63,3 +63,17 @@ def count_progress(total: int, what: str, *, enabled: bool) -> Iterator[Callable
                   console=console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(what, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextlib.contextmanager
+def step_progress(what: str, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A bar for work counted in steps whose total the work itself reports: the callback takes
+    ``(done, total)`` (training's and evaluation's cross-validation folds)."""
+    console = _console(enabled)
+    if console is None:
+        yield None
+        return
+    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:  # fmt: skip
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

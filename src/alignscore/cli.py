@@ -348,7 +348,12 @@ def train(
 
     The data are audited for label leakage first; data that fail are refused unless --allow-leaks.
     """
-    manifest = api.train_model(data, output, rules=rules, seed=seed, repeats=repeats, allow_leaks=allow_leaks)
+    from ._progress import step_progress
+
+    with step_progress("training and cross-validating", enabled=True) as tick:
+        manifest = api.train_model(
+            data, output, rules=rules, seed=seed, repeats=repeats, allow_leaks=allow_leaks, progress=tick
+        )
     _err(f"wrote {output} (scorecard sha256 {manifest.scorecard_sha256[:16]}...)")
 
 
@@ -363,7 +368,10 @@ def evaluate(
 ) -> None:
     """Grouped CV, leave-one-sector-class-out and a temporal split: the learned scorecard against
     the analysts' prior scorecard and hard-tech-only / ownership-only baselines."""
-    metrics = api.evaluate_model(data, rules=rules, seed=seed, repeats=repeats)
+    from ._progress import step_progress
+
+    with step_progress("cross-validating", enabled=True) as tick:
+        metrics = api.evaluate_model(data, rules=rules, seed=seed, repeats=repeats, progress=tick)
     typer.echo(json.dumps(metrics, indent=2) if as_json else api.metrics_table(metrics))
 
 
