@@ -228,7 +228,7 @@ def test_validate_escapes_and_cuts(tmp_path: Path) -> None:
     assert "\x1b" not in result.output
     assert RLO not in result.output
     assert len(result.output) < 5000
-    assert "columns carried through (1): \\x1b[31mextra\\u202e" in result.output
+    assert "columns carried through (1): '\\x1b[31mextra\\u202e'" in result.output
     assert re.search(r"row 2, column 'sector': '\\x1b\[2J\\u202ex{50}x*\.\.\.' - expected", result.output)
 
 
