@@ -54,18 +54,6 @@ def row_progress(path: Path, *, enabled: bool) -> Iterator[Callable[[int], None]
 
 
 @contextlib.contextmanager
-def count_progress(total: int, what: str, *, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    console = _console(enabled)
-    if console is None:
-        yield None
-        return
-    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:  # fmt: skip
-        task = bar.add_task(what, total=total)
-        yield lambda n: bar.advance(task, n)
-
-
-@contextlib.contextmanager
 def step_progress(what: str, *, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A bar for work counted in steps whose total the work itself reports: the callback takes
     ``(done, total)`` (training's and evaluation's cross-validation folds)."""
@@ -77,3 +65,21 @@ def step_progress(what: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
                   console=console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(what, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def count_progress(total: int, what: str, *, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A bar over ``total`` items; the callback takes how many more are done."""
+    with step_progress(what, enabled=enabled) as step:
+        if step is None:
+            yield None
+            return
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            step(done, total)
+
+        step(0, total)
+        yield advance
