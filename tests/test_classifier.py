@@ -92,3 +92,14 @@ def test_works_with_clone_and_cross_validation():
     model = clone(ScorecardClassifier(priors=[0.5, -0.5, 0.1], shrinkage=0.5))
     scores = cross_val_score(model, X, y, cv=3, scoring="roc_auc")
     assert scores.mean() > 0.6
+
+
+def test_scales_put_the_prior_on_each_input_s_largest_contribution():
+    X, y = _units(4)
+    # input 2 ranges over 0-5 units: with scale 5 its departure from the prior costs 25 times more
+    plain = ScorecardClassifier(priors=[0.5, -0.5, 0.05], shrinkage=1.0).fit(X, y)
+    scaled = ScorecardClassifier(priors=[0.5, -0.5, 0.05], shrinkage=1.0, scales=[1.0, 1.0, 5.0]).fit(X, y)
+    assert abs(scaled.coef_[2] - 0.05) < abs(plain.coef_[2] - 0.05)
+    assert scaled.std_errors_[2] < plain.std_errors_[2]
+    with pytest.raises(ValueError, match=r"The 'scales' parameter of ScorecardClassifier must hold one positive number per input \(3\)"):
+        ScorecardClassifier(priors=[0.5, -0.5, 0.05], scales=[1.0, 0.0, 1.0]).fit(X, y)

@@ -165,7 +165,7 @@ def test_why_not_gives_the_margin(trained):
 
 def test_levers_are_computed_and_true(trained):
     scorer, _, _ = trained
-    firm = {"name": "Lever Co", "sector": "semiconductors", "overseas_revenue_share": 0.05,
+    firm = {"name": "Lever Co", "sector": "traditional_manufacturing", "overseas_revenue_share": 0.05,
             "government_revenue_share": 0.05, "rd_intensity": 0.1, "little_giant": "no"}
     result = scorer.score(firm)
     assert result.levers, "an actionable input moves a mid-score firm across a band"

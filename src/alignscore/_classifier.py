@@ -6,12 +6,15 @@
 does not fire or cannot be evaluated), so absence and unknown weigh the same by construction.
 It minimises
 
-    sum of log losses + shrinkage / 2 * sum_j (coef_j - prior_j)^2
+    sum of log losses + shrinkage / 2 * sum_j (scale_j * (coef_j - prior_j))^2
 
 over the coefficients (each bounded to its declared sign: ``increasing`` >= 0, ``decreasing``
 <= 0) and a free intercept. This is the maximum a posteriori fit under a normal prior centred
-on the analysts' weights with precision ``shrinkage``: a rule the data barely cover keeps the
-analysts' weight, and one they contradict is pulled toward zero, never past it.
+on the analysts' weights with precision ``shrinkage * scale_j^2``: a rule the data barely cover
+keeps the analysts' weight, and one they contradict is pulled toward zero, never past it. The
+scorecard passes each rule's largest number of units as its ``scale`` (10 for "per 10 points of
+overseas revenue", 1 for a yes/no rule), so the prior bounds each rule's largest contribution
+alike, not its weight per unit.
 
 The intercept absorbs the labelled set's base rate (which events happen to be documented); the
 scorecard that ships replaces it with a neutral baseline (see ``_scorecard.py``).
@@ -54,6 +57,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
     shrinkage : float, default=1.0
         Precision of the prior: how many log-loss units one unit of squared departure from the
         prior costs. Larger keeps the weights nearer the analysts'.
+    scales : array-like of shape (n_features,) or None, default=None
+        Each input's largest value, so that the prior applies to the largest contribution
+        ``scale * coef``; ``None`` means 1 for every input.
     max_iter : int, default=1000
     tol : float, default=1e-8
 
@@ -74,6 +80,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         "priors": ["array-like", None],
         "directions": [list, tuple, None],
         "shrinkage": [Interval(numbers.Real, 0, None, closed="neither")],
+        "scales": ["array-like", None],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
     }
@@ -83,12 +90,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         priors: np.ndarray | list[float] | None = None,
         directions: list[str] | None = None,
         shrinkage: float = 1.0,
+        scales: np.ndarray | list[float] | None = None,
         max_iter: int = 1000,
         tol: float = 1e-8,
     ) -> None:
         self.priors = priors
         self.directions = directions
         self.shrinkage = shrinkage
+        self.scales = scales
         self.max_iter = max_iter
         self.tol = tol
 
@@ -127,6 +136,15 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                             for w, (lo, hi) in zip(prior, bounds, strict=True)])
         return clipped, bounds
 
+    def _scales(self, p: int) -> np.ndarray:
+        scales = np.ones(p) if self.scales is None else np.asarray(self.scales, dtype=np.float64)
+        if scales.shape != (p,) or not (np.isfinite(scales) & (scales > 0)).all():
+            raise ValueError(
+                f"The 'scales' parameter of {type(self).__name__} must hold one positive number per "
+                f"input ({p}). Got shape {scales.shape} instead."
+            )
+        return scales
+
     def fit(self, X, y, sample_weight=None) -> ScorecardClassifier:
         """Fit on rule units ``X`` (finite, 0 where a rule did not fire) and binary ``y``."""
         self._validate_params()
@@ -140,13 +158,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             )
         w = _check_sample_weight(sample_weight, X)
         prior, bounds = self._prior_and_bounds(X.shape[1])
+        precision = float(self.shrinkage) * self._scales(X.shape[1]) ** 2
         coef, intercept, self.n_iter_ = _fit(
-            X, y_enc.astype(np.float64), w, prior, bounds, float(self.shrinkage), self.max_iter, self.tol
+            X, y_enc.astype(np.float64), w, prior, bounds, precision, self.max_iter, self.tol
         )
         self.coef_ = coef
         self.intercept_ = intercept
         self.prior_ = prior
-        self.covariance_ = _laplace_covariance(X, w, coef, intercept, float(self.shrinkage))
+        self.covariance_ = _laplace_covariance(X, w, coef, intercept, precision)
         self.std_errors_ = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         return self
 
@@ -175,9 +194,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
 
 def _fit(
     X: np.ndarray, y: np.ndarray, w: np.ndarray, prior: np.ndarray, bounds: list,
-    shrinkage: float, max_iter: int, tol: float,
+    precision: np.ndarray, max_iter: int, tol: float,
 ) -> tuple[np.ndarray, float, int]:
-    """Minimise weighted log loss + shrinkage/2 ||coef - prior||^2 over (coef, intercept)."""
+    """Minimise weighted log loss + 1/2 sum(precision * (coef - prior)^2) over (coef, intercept)."""
     p = X.shape[1]
     s = 2.0 * y - 1.0
 
@@ -185,10 +204,10 @@ def _fit(
         coef, b = theta[:p], theta[p]
         margin = s * (X @ coef + b)
         d = coef - prior
-        loss = -(w * log_expit(margin)).sum() + 0.5 * shrinkage * d @ d
+        loss = -(w * log_expit(margin)).sum() + 0.5 * (precision * d) @ d
         g = -(w * s * expit(-margin))
         grad = np.empty(p + 1)
-        grad[:p] = X.T @ g + shrinkage * d
+        grad[:p] = X.T @ g + precision * d
         grad[p] = g.sum()
         return loss, grad
 
@@ -203,7 +222,7 @@ def _fit(
 
 
 def _laplace_covariance(
-    X: np.ndarray, w: np.ndarray, coef: np.ndarray, intercept: float, shrinkage: float
+    X: np.ndarray, w: np.ndarray, coef: np.ndarray, intercept: float, precision: np.ndarray
 ) -> np.ndarray:
     """The coefficients' block of the inverse Hessian of the objective (intercept included in
     the Hessian, so its uncertainty is marginalised out)."""
@@ -212,7 +231,7 @@ def _laplace_covariance(
     h = w * prob * (1.0 - prob)
     Z = np.column_stack([X, np.ones(len(X))])
     H = (Z * h[:, None]).T @ Z
-    H[np.arange(p), np.arange(p)] += shrinkage
+    H[np.arange(p), np.arange(p)] += precision
     H[p, p] += 1e-9  # an intercept with no curvature (all labels equal) stays invertible
     cov = np.linalg.inv(H)[:p, :p]
     return (cov + cov.T) / 2.0

@@ -202,10 +202,11 @@ e.g. one unit per 10 points of overseas revenue). A rule that does not fire and 
 cannot be evaluated both give 0 units, so absence and unknown weigh the same.
 
 The weights are learned by `ScorecardClassifier`: logistic regression with each weight bounded
-to its declared sign and shrunk toward the analysts' prior (a normal prior of precision
-{p['shrinkage']:g}, chosen by grouped cross-validation on log loss from {p['shrinkage_grid']}; the
-grid's lowest precision, a prior standard deviation of {min(p['shrinkage_grid']) ** -0.5:.1f} log-odds per unit, bounds how far
-the data may move a weight). A signal the data barely cover keeps the analysts' weight. Standard errors and the covariance
+to its declared sign and shrunk toward the analysts' prior: a normal prior on each rule's
+largest contribution (weight x its most units) of precision {p['shrinkage']:g}, chosen by grouped
+cross-validation on log loss from {p['shrinkage_grid']}. The grid's lowest precision, a prior
+standard deviation of {min(p['shrinkage_grid']) ** -0.5:.1f} log-odds on a rule's largest contribution, bounds how far the data
+may move it. A signal the data barely cover keeps the analysts' weight. Standard errors and the covariance
 behind each score's {scorecard.interval:.0%} interval are a Laplace approximation at the fit.
 
 Scores: `log_odds = {scorecard.baseline:g} + sum(weight x units)`; `score = 100 x ({scorecard.floor}

@@ -120,7 +120,8 @@ def fit_scorecard(
     units: np.ndarray, y: np.ndarray, groups: np.ndarray, ruleset: RuleSet, seed: int = 0
 ) -> ScorecardClassifier:
     """Choose the shrinkage by grouped CV (log loss), then fit on all the firms."""
-    model = ScorecardClassifier(priors=ruleset.priors, directions=ruleset.directions)
+    scales = [rule.max_units for rule in ruleset.favour]  # the prior bounds each rule's largest contribution
+    model = ScorecardClassifier(priors=ruleset.priors, directions=ruleset.directions, scales=scales)
     search = GridSearchCV(
         model, {"shrinkage": list(SHRINKAGE_GRID)}, scoring="neg_log_loss",
         cv=_splitter(y, groups, seed),
