@@ -191,6 +191,7 @@ class _Folder:
                 path.unlink()
         self.manifest = self.root / MANIFEST
         self.files: list[str] = []
+        self.pending: str | None = None  # the file being written, until it is listed
         self.write_manifest("writing")
 
     def _previous_files(self) -> list[str]:
@@ -226,11 +227,16 @@ class _Folder:
         path = self.root / f"{stem}.{ext}"
         if path.resolve().parent != self.root:
             raise OutputError(path, f"would be written outside {self.root}; refusing")
+        self.pending = path.name  # an interrupt may land after the rename, before the append
         write_text(path, text)
         self.files.append(path.name)
+        self.pending = None
         return path
 
     def write_manifest(self, status: str) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None and (self.root / pending).is_file():  # its name was free before
+            self.files.append(pending)
         data = {
             "tool": _TOOL,
             "manifest_version": 1,

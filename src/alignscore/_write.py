@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -150,10 +150,19 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise OutputError(target, f"the folder {parent} does not exist")
     tmp: Path | None = None
     try:
-        with os_errors(target), _signals_held():  # no interrupt between creating and knowing it
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=parent)
-            tmp = Path(tmp_name)
-            os.close(fd)
+        with os_errors(target), _signals_held():
+            # The name is known before the file exists, so an interrupt at any point (also one
+            # a worker thread receives, which the mask above cannot hold) finds it to remove.
+            for _ in range(100):
+                tmp = parent / f".{target.name}.{secrets.token_hex(4)}.partial"
+                try:
+                    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                except FileExistsError:
+                    continue
+                os.close(fd)
+                break
+            else:  # pragma: no cover - 100 random names all taken
+                raise FileExistsError(f"no free temporary name beside {target}")
         with os_errors(target):
             try:
                 mode = stat.S_IMODE(target.stat().st_mode)  # an existing output keeps its mode
