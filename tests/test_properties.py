@@ -293,3 +293,14 @@ def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         back = {"csv": _via_csv, "parquet": _via_parquet, "json": _via_json}[fmt](typed, Path(tmp))
     pd.testing.assert_frame_equal(typed, back, check_exact=True)
+
+
+@PROPERTY
+@given(S.profile_frames(max_size=6), scorecards())
+def test_the_interval_s_variance_is_the_quadratic_form_of_the_fired_units(frame: pd.DataFrame, card: Scorecard) -> None:
+    from alignscore._kernels import quadratic_form
+
+    (batch,) = list(iter_profiles(frame))
+    units = _ruleset().evaluate(batch.values, pd.Timestamp(S.AS_OF).date()).units
+    want = np.einsum("jn,jn->n", card.covariance @ units, units)
+    np.testing.assert_allclose(quadratic_form(np.ascontiguousarray(units), card.covariance), want, rtol=1e-9, atol=1e-9)

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._kernels import score_rows
+from ._kernels import quadratic_form, score_rows
 from ._result import BAND_NAMES, BANDS, NOT_RATED
 from ._rules import FIRED, RuleSet
 from ._scorecard import Scorecard, bounded_probability
@@ -93,22 +93,20 @@ class Engine:
 
     # --- the vectorised path ---------------------------------------------------------------
 
-    def _rows(self, states: np.ndarray, contrib: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _rows(self, states: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """log-odds, coverage and reason keys of a batch (the compiled per-row pass)."""
         return score_rows(
-            np.ascontiguousarray(contrib), np.ascontiguousarray(states), self.evidence,
+            np.ascontiguousarray(units), self.weights, np.ascontiguousarray(states), self.evidence,
             self.baseline, len(self.contribution_ids), TOP_REASONS,
         )  # fmt: skip
 
-    def _core(self, values: dict, as_of: dt.date) -> tuple[Any, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    def _core(self, values: dict, as_of: dt.date) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
         results = self.ruleset.evaluate(values, as_of)
-        contrib = self.weights[:, None] * results.units  # favour rules x rows
-        log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], contrib)
+        log_odds, coverage, keys = self._rows(results.by_rule[self.favour_idx], results.units)
         card = self.scorecard
-        # einsum, not a BLAS matmul: each row's sum is taken in the same order whatever the batch
-        # size, so a firm's interval is bit-identical alone, in a frame or on a cluster
-        su = np.einsum("jk,kn->jn", self.covariance, results.units)
-        spread = card.z * np.sqrt(np.einsum("jn,jn->n", su, results.units).clip(0.0))
+        # per row over the fired rules only, in rule order: a firm's interval is bit-identical
+        # alone, in a frame or on a cluster (a BLAS product's order depends on the batch)
+        spread = card.z * np.sqrt(quadratic_form(np.ascontiguousarray(results.units), self.covariance).clip(0.0))
         out = {
             "log_odds": log_odds,
             "probability": bounded_probability(log_odds, card.floor),
@@ -118,11 +116,12 @@ class Engine:
         }
         out["score"] = 100.0 * out["probability"]
         out["band"] = band_index(out["score"], coverage, card.min_coverage)
-        return results, contrib, out, keys
+        return results, out, keys
 
     def score(self, values: dict, as_of: dt.date) -> ScoreArrays:
         """Everything about a batch, with the full contribution matrices (for explanations)."""
-        results, contrib, out, _ = self._core(values, as_of)
+        results, out, _ = self._core(values, as_of)
+        contrib = self.weights[:, None] * results.units  # favour rules x rows: what the kernel summed
         return ScoreArrays(
             out["log_odds"], out["probability"], out["score"], out["score_low"], out["score_high"],
             out["band"], out["coverage"], results.states, contrib.T, results.units.T, results.values,
@@ -131,7 +130,7 @@ class Engine:
     def columns(self, values: dict, as_of: dt.date) -> dict:
         """The result columns of a batch, lean: ``score``, ``score_low``, ``score_high``,
         ``band``, ``probability``, ``coverage``, ``reasons``, ``risk_flags``."""
-        results, _, out, keys = self._core(values, as_of)
+        results, out, keys = self._core(values, as_of)
         return {
             "score": out["score"],
             "score_low": out["score_low"],
@@ -178,7 +177,7 @@ class Engine:
         return _text(pattern, _join(parts, patterns.shape[0]))
 
     def reason_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
-        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.rule_contrib.T)
+        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.units.T)
         return self._reason_text(keys)
 
     def risk_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["BLOCK", "score_rows"]
+__all__ = ["BLOCK", "quadratic_form", "score_rows"]
 
 BLOCK = 4096
 
@@ -36,7 +36,8 @@ def _insert(values: np.ndarray, ids: np.ndarray, r: int, v: float, c: int) -> No
 
 @njit(cache=True, nogil=True)
 def score_rows(
-    contrib: np.ndarray,  # favour rules x rows, float64: weight * units (0 unless fired)
+    units: np.ndarray,  # favour rules x rows, float64 (0 unless fired)
+    weights: np.ndarray,  # favour rules: log-odds per unit; a contribution is weight * units
     states: np.ndarray,  # favour rules x rows, int8 (1 fired, 0 not, -1 not evaluable, -2 not in effect)
     evidence: np.ndarray,  # favour rules: each rule's weight in coverage
     baseline: float,
@@ -67,6 +68,7 @@ def score_rows(
         down_i = np.full((m, top), none, dtype=np.int64)
         for j in range(r):
             w = evidence[j]
+            weight = weights[j]
             for i in range(m):
                 st = states[j, start + i]
                 if st >= -1:  # in effect
@@ -74,7 +76,7 @@ def score_rows(
                     if st >= 0:  # evaluable
                         num[i] += w
                         if st == 1:
-                            c = contrib[j, start + i]
+                            c = weight * units[j, start + i]
                             lo[i] += c
                             if c > 0:
                                 _insert(up_v, up_i, i, c, j)
@@ -90,3 +92,32 @@ def score_rows(
                 key = key * base + down_i[i, s]
             keys[start + i] = key
     return log_odds, coverage, keys
+
+
+@njit(cache=True, nogil=True)
+def quadratic_form(units: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Per row ``u' S u`` for units ``u`` (rules x rows) and covariance ``S``: each firm's
+    log-odds variance. Only the rules a firm fired (non-zero units) are visited, in rule order,
+    so a row's sum is the same whatever the batch it is in, and it costs a few products, not
+    a rules x rules matrix product per row."""
+    r, n = units.shape
+    out = np.empty(n)
+    nz = np.empty(r, dtype=np.int64)
+    val = np.empty(r)
+    for i in range(n):
+        m = 0
+        for j in range(r):
+            u = units[j, i]
+            if u != 0.0:
+                nz[m] = j
+                val[m] = u
+                m += 1
+        total = 0.0
+        for a in range(m):
+            row = 0.0
+            ja = nz[a]
+            for b in range(m):
+                row += cov[ja, nz[b]] * val[b]
+            total += val[a] * row
+        out[i] = total
+    return out

@@ -54,8 +54,9 @@ MIN_COVERAGE = 0.35
 
 
 def expit(log_odds: np.ndarray) -> np.ndarray:
-    """The logistic function, stable at any magnitude (``1 / (1 + e^-x)``)."""
-    return np.exp(-np.logaddexp(0.0, -log_odds))
+    """The logistic function, stable at any magnitude: ``1 / (1 + e^-x) = (1 + tanh(x / 2)) / 2``
+    (one transcendental per value, no overflow)."""
+    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(log_odds, dtype=np.float64))
 
 
 def bounded_probability(log_odds: np.ndarray | float, floor: float = FLOOR) -> np.ndarray:
