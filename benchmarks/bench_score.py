@@ -54,8 +54,8 @@ def _alignscore():  # the package __init__, or its parts if __init__ is not impo
 
         return alignscore.Scorer, alignscore.synthetic_firms
     except ImportError:
-        from alignscore._scorer import Scorer
-        from alignscore._synthetic import synthetic_firms
+        from alignscore._contract.synthetic import synthetic_firms
+        from alignscore._scoring.scorer import Scorer
 
         return Scorer, synthetic_firms
 
@@ -124,7 +124,7 @@ def _made_up_model(out: Path, scorer_cls, synthetic_firms, seed: int) -> Path:
     """A model fitted on synthetic firms with a made-up label (speed tests ONLY), saved."""
     import hashlib
 
-    from alignscore._persist import save_scorecard
+    from alignscore._model.persist import save_scorecard
 
     frame = synthetic_firms(4000, seed=seed + 1)
     rng = np.random.default_rng(seed + 1)
@@ -179,7 +179,7 @@ def _run_cli(args: list[str]) -> tuple[float, int | None, str]:
 
 def typed_frame(raw: pd.DataFrame) -> pd.DataFrame:
     """The raw text firms as a researcher would hold them: floats, Categoricals, booleans."""
-    from alignscore._columns import COLUMNS, Kind
+    from alignscore._contract.columns import COLUMNS, Kind
 
     kinds = {c.name: c for c in COLUMNS}
     out = {}
@@ -201,7 +201,7 @@ def typed_frame(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lit(ctype, v) -> str:
-    from alignscore._columns import Kind
+    from alignscore._contract.columns import Kind
 
     if ctype.kind is Kind.CATEGORY:
         return '"' + ctype.vocabulary[v] + '"'
@@ -244,7 +244,7 @@ def rule_engine_text(node) -> tuple[str, str]:
     fails where any fails; ``any`` the reverse; ``not`` swaps the two. A graded signal fires
     where its value is known and above its reference (it has units) and its gate holds.
     """
-    from alignscore._conditions import AllNode, AnyNode, GradedNode, LeafNode, NotNode
+    from alignscore._rules.conditions import AllNode, AnyNode, GradedNode, LeafNode, NotNode
 
     if isinstance(node, LeafNode):
         return _leaf_expr(node)
@@ -268,8 +268,8 @@ def rule_engine_text(node) -> tuple[str, str]:
 
 def _python_rows(ctx: dict[str, np.ndarray]) -> list[dict]:
     """The rules' view of each firm as plain Python values (None = unknown)."""
-    from alignscore._columns import Kind
-    from alignscore._conditions import rule_columns
+    from alignscore._contract.columns import Kind
+    from alignscore._rules.conditions import rule_columns
 
     types = rule_columns()
     cols: dict[str, list] = {}
@@ -298,8 +298,8 @@ def bench_rules(scorer, raw_sample: pd.DataFrame, as_of: dt.date, budget_s: floa
     """
     import rule_engine
 
-    from alignscore._read import iter_profiles
-    from alignscore._rules import FIRED, NOT_IN_EFFECT
+    from alignscore._contract.read import iter_profiles
+    from alignscore._rules.ruleset import FIRED, NOT_IN_EFFECT
 
     ruleset = scorer._engine().ruleset
     batch = next(iter_profiles(raw_sample, chunk_rows=len(raw_sample)))

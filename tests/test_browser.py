@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._render import SECTIONS, render, waterfall_data
-from alignscore._reports import write_reports
-from alignscore._result import ScoreResult
-from alignscore._scorer import Scorer
+from alignscore._report.render import SECTIONS, render, waterfall_data
+from alignscore._report.write import write_reports
+from alignscore._scoring.result import ScoreResult
+from alignscore._scoring.scorer import Scorer
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """Every column of the firm-profile contract, accepted and rejected, through every way in.
 
-The contract is ``docs/firm-profile.md``; it is declared once in ``alignscore._columns`` and both
+The contract is ``docs/firm-profile.md``; it is declared once in ``alignscore._contract.columns`` and both
 the file reader and the pydantic ``FirmProfile`` are driven by that declaration. Each column
 below has good values (with the value they must parse to) and bad values (with what the message
 must say was expected); the same raw value must give the same result through the file reader
@@ -21,7 +21,8 @@ import pandas as pd
 import pydantic
 import pytest
 
-from alignscore._columns import (
+from alignscore._contract.cells import category_key
+from alignscore._contract.columns import (
     CONTEXT_COLUMNS,
     OWNERSHIPS,
     PROFILE_COLUMNS,
@@ -31,9 +32,8 @@ from alignscore._columns import (
     Kind,
     column,
 )
-from alignscore._parse import category_key
-from alignscore._profile import FirmProfile
-from alignscore._validate import read_firms
+from alignscore._contract.firm import FirmProfile
+from alignscore._contract.validate import read_firms
 from alignscore.exceptions import ProfileValidationError
 
 DOC = Path(__file__).parents[1] / "docs" / "firm-profile.md"

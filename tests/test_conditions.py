@@ -13,8 +13,9 @@ import pyarrow as pa
 import pytest
 from pydantic import TypeAdapter
 
-from alignscore._columns import OWNERSHIPS, SECTORS
-from alignscore._conditions import (
+from alignscore._contract.columns import OWNERSHIPS, SECTORS
+from alignscore._contract.profiles import Profiles, parse_table
+from alignscore._rules.conditions import (
     SECTOR_CLASSES,
     GradedNode,
     Node,
@@ -22,9 +23,15 @@ from alignscore._conditions import (
     compile_condition,
     compile_graded,
 )
-from alignscore._profiles import Profiles, parse_table
-from alignscore._rules import FIRED, NOT_EVALUABLE, NOT_FIRED, NOT_IN_EFFECT, STATE_NAMES, RuleSet
-from alignscore._rules_schema import Condition, Graded
+from alignscore._rules.ruleset import (
+    FIRED,
+    NOT_EVALUABLE,
+    NOT_FIRED,
+    NOT_IN_EFFECT,
+    STATE_NAMES,
+    RuleSet,
+)
+from alignscore._rules.schema import Condition, Graded
 
 NAN = np.nan
 T, F, U = 1, 0, -1  # fired, not fired, not evaluable

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._evidence import Seeds, normalise, repair
-from alignscore._resources import bundled
-from alignscore._yaml import load_yaml
+from alignscore._core.resources import bundled
+from alignscore._core.safe_yaml import load_yaml
+from alignscore._rules.evidence import Seeds, normalise, repair
 
 RULES = bundled("rules")
 SEEDS = Seeds(bundled("seeds"))

@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from alignscore._explain import Peers
-from alignscore._render import md_escape, peer_chart_data, render
-from alignscore._resources import bundled
-from alignscore._result import ScoreResult
-from alignscore._rules import RuleSet
-from alignscore._scorer import Scorer
+from alignscore._core.resources import bundled
+from alignscore._report.render import md_escape, peer_chart_data, render
+from alignscore._rules.ruleset import RuleSet
+from alignscore._scoring.explain import Peers
+from alignscore._scoring.result import ScoreResult
+from alignscore._scoring.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "data" / "labelled_firms.csv"

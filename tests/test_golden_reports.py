@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._render import render
-from alignscore._reports import safe_slug
-from alignscore._scorer import Scorer
+from alignscore._report.render import render
+from alignscore._report.write import safe_slug
+from alignscore._scoring.scorer import Scorer
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALIGNSCORE_UPDATE_GOLDEN") == "1"

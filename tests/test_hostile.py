@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
 
-from alignscore._stream import unescape_formula
-from alignscore._validate import read_firms
+from alignscore import unescape_formula
+from alignscore._contract.validate import read_firms
 from alignscore.cli import app
 from alignscore.exceptions import InputWarning
 from tests import strategies

@@ -36,7 +36,7 @@ from alignscore import (
     Scorer,
     score_file,
 )
-from alignscore._validate import read_firms, validate_file
+from alignscore._contract.validate import read_firms, validate_file
 from alignscore.cli import app
 from tests import strategies
 

@@ -25,10 +25,10 @@ import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the CLI in-process
 
 from alignscore import AmbiguousFirmError, Scorer, UnknownFirmError, synthetic_firms
-from alignscore._neutral import for_terminal, neutralise_json, neutralise_markup
-from alignscore._render import render, render_index
-from alignscore._reports import MANIFEST, ReportSummary, write_reports
-from alignscore._result import ScoreResult
+from alignscore._core.text import for_terminal, neutralise_json, neutralise_markup
+from alignscore._report.render import render, render_index
+from alignscore._report.write import MANIFEST, ReportSummary, write_reports
+from alignscore._scoring.result import ScoreResult
 from alignscore.cli import app
 from alignscore.exceptions import OutputError
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
 
-from alignscore._persist import MANIFEST, SCORECARD, load_scorecard_file
-from alignscore._resources import bundled
-from alignscore._rules import RuleSet
-from alignscore._scorer import Scorer
+from alignscore._core.resources import bundled
+from alignscore._model.persist import MANIFEST, SCORECARD, load_scorecard_file
+from alignscore._rules.ruleset import RuleSet
+from alignscore._scoring.scorer import Scorer
 from alignscore.cli import app
 from alignscore.exceptions import ModelError, RulesError
 from tests import strategies

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the CLI in-process
 
-from alignscore._evidence import Seeds
-from alignscore._lint import check_rules
-from alignscore._resources import bundled
-from alignscore._rules import RuleSet
+from alignscore._core.resources import bundled
+from alignscore._rules.evidence import Seeds
+from alignscore._rules.lint import check_rules
+from alignscore._rules.ruleset import RuleSet
 from alignscore.cli import app
 from alignscore.exceptions import RulesError
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner  # noqa: TID251 - the CLI in-process
 
-from alignscore._columns import COLUMNS
+from alignscore._contract.columns import COLUMNS
 from alignscore.cli import app
 from tests import strategies
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from alignscore._lint import check_rules, rules_table
-from alignscore._resources import bundled
-from alignscore._rules import RuleSet
+from alignscore._core.resources import bundled
+from alignscore._rules.lint import check_rules, rules_table
+from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import RulesError
 
 RULES = bundled("rules")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from alignscore import BANDS, NOT_RATED, Scorer, score_file
-from alignscore._resources import bundled
+from alignscore._core.resources import bundled
 
 UNIVERSE = bundled("data", "ashare-universe", "stock_basic.csv")
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from alignscore import ModelError, ModelIntegrityError, RulesChangedWarning, Scorer, train_model
-from alignscore._persist import MANIFEST, SCORECARD, load_scorecard_file
-from alignscore._resources import bundled
-from alignscore._rules import RuleSet
+from alignscore._core.resources import bundled
+from alignscore._model.persist import MANIFEST, SCORECARD, load_scorecard_file
+from alignscore._rules.ruleset import RuleSet
 from tests.labelled_frame import labelled_frame
 
 
@@ -181,7 +181,7 @@ def test_scoring_does_not_import_scikit_learn():
 
 
 def test_firms_of_one_shared_event_stay_in_one_fold(tmp_path):
-    from alignscore._modelcard import _load
+    from alignscore._model.card import _load
 
     frame, y = labelled_frame(60, seed=5)
     frame["favoured"] = y
@@ -199,7 +199,7 @@ def test_firms_of_one_shared_event_stay_in_one_fold(tmp_path):
 def test_an_in_memory_scorecard_with_nan_is_refused():
     import dataclasses
 
-    from alignscore._scorecard import Scorecard
+    from alignscore._model.scorecard import Scorecard
 
     prior = Scorecard.prior(RuleSet.load())
     weights = prior.weights.copy()

@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alignscore import NOT_RATED, Scorer
-from alignscore._engine import Engine
-from alignscore._read import iter_profiles
-from alignscore._resources import bundled
-from alignscore._rules import TAXONOMY_FILE, RuleSet
-from alignscore._scorecard import Scorecard
-from alignscore._validate import read_firms
+from alignscore._contract.read import iter_profiles
+from alignscore._contract.validate import read_firms
+from alignscore._core.resources import bundled
+from alignscore._model.scorecard import Scorecard
+from alignscore._rules.ruleset import TAXONOMY_FILE, RuleSet
+from alignscore._scoring.engine import Engine
 from tests import strategies
 
 S = strategies
@@ -298,7 +298,7 @@ def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
 @PROPERTY
 @given(S.profile_frames(max_size=6), scorecards())
 def test_the_interval_s_variance_is_the_quadratic_form_of_the_fired_units(frame: pd.DataFrame, card: Scorecard) -> None:
-    from alignscore._kernels import quadratic_form
+    from alignscore._scoring.kernels import quadratic_form
 
     (batch,) = list(iter_profiles(frame))
     units = _ruleset().evaluate(batch.values, pd.Timestamp(S.AS_OF).date()).units

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from alignscore._render import (
+from alignscore._report.render import (
     SECTIONS,
     TINY_CONTRIBUTION,
     md_code,
@@ -24,8 +24,8 @@ from alignscore._render import (
     render_index,
     waterfall_data,
 )
-from alignscore._result import ScoreResult
-from alignscore._scorer import Scorer
+from alignscore._scoring.result import ScoreResult
+from alignscore._scoring.scorer import Scorer
 
 AS_OF = "2023-06-30"
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -131,9 +131,8 @@ def test_card_and_index_escape_names(evil: list[ScoreResult]) -> None:
     assert index.count("<script") == 1  # the page's own sorting script, nothing from the data
 
 
-def test_repr_html_is_the_card(chip: ScoreResult) -> None:
-    card = chip._repr_html_()
-    assert card == render_card(chip)
+def test_notebook_card_shows_the_result(chip: ScoreResult) -> None:
+    card = render_card(chip)
     assert escape(chip.name) in card
     assert f"{chip.score:.1f}" in card
     assert chip.band in card
@@ -411,9 +410,9 @@ def test_templates_ship_with_the_package() -> None:
 
 
 def _prior_scorer() -> Scorer:
-    from alignscore._engine import Engine
-    from alignscore._rules import RuleSet
-    from alignscore._scorecard import Scorecard
+    from alignscore._model.scorecard import Scorecard
+    from alignscore._rules.ruleset import RuleSet
+    from alignscore._scoring.engine import Engine
 
     ruleset = RuleSet.load()
     scorer = Scorer(as_of=AS_OF)

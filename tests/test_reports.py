@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 import pytest
 from markupsafe import escape
 
-from alignscore._reports import (
+from alignscore._report.write import (
     MANIFEST,
     MAX_SLUG_LENGTH,
     safe_slug,
@@ -19,8 +19,8 @@ from alignscore._reports import (
     write_reports,
     write_text,
 )
-from alignscore._result import ScoreResult
-from alignscore._scorer import Scorer
+from alignscore._scoring.result import ScoreResult
+from alignscore._scoring.scorer import Scorer
 from alignscore.exceptions import OutputError
 
 AS_OF = "2023-06-30"

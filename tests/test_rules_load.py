@@ -18,10 +18,10 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from alignscore._profiles import parse_table
-from alignscore._resources import bundled
-from alignscore._rules import RuleSet
-from alignscore._yaml import MAX_DEPTH
+from alignscore._contract.profiles import parse_table
+from alignscore._core.resources import bundled
+from alignscore._core.safe_yaml import MAX_DEPTH
+from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import RulesError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import Pipeline
 
+import alignscore
 from alignscore import (
     NOT_RATED,
     RESULT_COLUMNS,
@@ -17,9 +21,9 @@ from alignscore import (
     Scorer,
     UnknownFirmError,
 )
-from alignscore._engine import Engine
-from alignscore._scorecard import MIN_COVERAGE, Scorecard
-from alignscore._synthetic import synthetic_firms
+from alignscore._contract.synthetic import synthetic_firms
+from alignscore._model.scorecard import MIN_COVERAGE, Scorecard
+from alignscore._scoring.engine import Engine
 from tests.labelled_frame import labelled_frame
 
 
@@ -262,8 +266,19 @@ def test_effective_dates_follow_as_of(trained):
     assert {r.id: r.state for r in after.score(firm).rules}["listing_us"] == "fired"
 
 
-def test_result_displays_in_a_notebook(trained):
+def test_result_displays_in_a_notebook(trained, monkeypatch):
+    """In Jupyter, IPython's HTML formatter is given the result type and renders its card."""
+    registered = {}
+
+    class Formatter:
+        def for_type_by_name(self, module, name, func):
+            registered[(module, name)] = func
+
+    shell = types.SimpleNamespace(display_formatter=types.SimpleNamespace(formatters={"text/html": Formatter()}))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    alignscore._show_results_in_notebooks()
+    result = trained[0].explain(trained[1])[0]
+    card = registered[(type(result).__module__, type(result).__name__)]
+    assert "Test Firm 0" in card(result)
     scorer, frame, _ = trained
-    html = scorer.explain(frame)[0]._repr_html_()
-    assert "Test Firm 0" in html
     assert isinstance(scorer.score_frame(frame), pd.DataFrame)

@@ -15,9 +15,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from alignscore._scorer import RESULT_COLUMNS, Scorer
-from alignscore._stream import score_file, unescape_formula
-from alignscore._synthetic import synthetic_firms
+from alignscore import score_file, unescape_formula
+from alignscore._contract.synthetic import synthetic_firms
+from alignscore._scoring.scorer import RESULT_COLUMNS, Scorer
 from alignscore.exceptions import ProfileValidationError
 
 AS_OF = "2023-06-30"

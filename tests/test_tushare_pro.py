@@ -1,4 +1,4 @@
-"""Profiles from Tushare Pro tables (alignscore._tushare_pro; docs/tushare-adapter.md)."""
+"""Profiles from Tushare Pro tables (alignscore._contract.tushare_pro; docs/tushare-adapter.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typer.testing import CliRunner  # noqa: TID251 - testing the CLI
 
 import alignscore
 from alignscore import cli
-from alignscore._columns import SECTORS
+from alignscore._contract.columns import SECTORS
 from alignscore.exceptions import InputError
 
 ROOT = Path(__file__).parents[1]

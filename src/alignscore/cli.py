@@ -22,7 +22,7 @@ import typer
 
 import alignscore as api
 
-from ._neutral import for_terminal
+from ._core.text import for_terminal
 from .exceptions import AmbiguousFirmError, ReportsInterrupted
 
 app = typer.Typer(
@@ -207,7 +207,7 @@ def validate(
     )
     typer.echo(f"{for_terminal(report.source, 4096)}: {report.rows:,} rows, {report.valid_rows:,} valid, {report.rejected_rows:,} rejected")
     typer.echo(f"columns recognised ({len(report.columns_recognised)}): {', '.join(report.columns_recognised)}")
-    from ._header import printable
+    from ._contract.header import printable
 
     carried = ", ".join(map(printable, report.columns_carried)) or "none"
     typer.echo(f"columns carried through ({len(report.columns_carried)}): {carried}")
@@ -242,7 +242,7 @@ def score(
 ) -> None:
     """Score every firm in INPUT: its columns plus score, band, probability, coverage, reasons, risk_flags."""
     scorer = _scorer(rules, model, as_of)
-    from ._progress import row_progress
+    from ._core.progress import row_progress
 
     firms = _input(input, source, as_of)
     to_file = output is not None and str(output) != "-"
@@ -273,7 +273,7 @@ def explain(
     extra_columns: ExtraOpt = ExtraColumns.error,
 ) -> None:
     """Explain one firm's score: contributions, reasons, risk flags, levers, peers."""
-    from ._write import check_distinct
+    from ._core.atomic_write import check_distinct
 
     check_distinct(
         {"the input": input, "the rules directory": rules, "the model directory": model}, {"the output": output}
@@ -286,7 +286,7 @@ def explain(
     where = "<stdin>" if str(input) == "-" else str(input)
     results = scorer.explain(frame, firm=firm, source=where)
     if len(results) > 1:  # the same name on several rows
-        from ._scorer import firm_location
+        from ._scoring.scorer import firm_location
 
         raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, 2)) for r in results])
     result = results[0]
@@ -316,7 +316,7 @@ def report(
     OUTPUT must be a new or empty folder, or one an earlier report run wrote (it holds
     alignscore-reports.json, the list of what was written): nothing else is ever replaced.
     """
-    from ._write import check_distinct, check_outside
+    from ._core.atomic_write import check_distinct, check_outside
 
     check_outside(input, output, f".{format.value}")
     check_distinct({"the rules directory": rules, "the model directory": model}, {"the report directory": output})
@@ -325,7 +325,7 @@ def report(
         _input(input, source, as_of), encoding=encoding, source_format=_formats(source),
         extra_columns=extra_columns.value,
     )
-    from ._progress import count_progress
+    from ._core.progress import count_progress
 
     total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
     with count_progress(total, "reports", enabled=not quiet) as advance:
@@ -348,7 +348,7 @@ def train(
 
     The data are audited for label leakage first; data that fail are refused unless --allow-leaks.
     """
-    from ._progress import step_progress
+    from ._core.progress import step_progress
 
     with step_progress("training and cross-validating", enabled=True) as tick:
         manifest = api.train_model(
@@ -368,7 +368,7 @@ def evaluate(
 ) -> None:
     """Grouped CV, leave-one-sector-class-out and a temporal split: the learned scorecard against
     the analysts' prior scorecard and hard-tech-only / ownership-only baselines."""
-    from ._progress import step_progress
+    from ._core.progress import step_progress
 
     with step_progress("cross-validating", enabled=True) as tick:
         metrics = api.evaluate_model(data, rules=rules, seed=seed, repeats=repeats, progress=tick)
@@ -437,7 +437,7 @@ def profiles_tushare(
     no_formula_escape: Annotated[bool, typer.Option("--no-formula-escape", help="Write text cells starting with = + - @ as they are.")] = False,
 ) -> None:
     """Build firm profiles from Tushare Pro tables, as of a date; then score them as usual."""
-    from ._tushare_pro import write_frame
+    from ._contract.tushare_pro import write_frame
 
     profiles, sources = api.profiles_from_tushare(directory, as_of=as_of)
     write_frame(profiles, output, escape_formulas=not no_formula_escape)

@@ -67,8 +67,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._engine import BAND_CODES
-from ._scorer import RESULT_COLUMNS, Scorer
+from ._scoring.engine import BAND_CODES
+from ._scoring.scorer import RESULT_COLUMNS, Scorer
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd

@@ -80,7 +80,7 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        from ._neutral import for_terminal  # a header's control characters escaped
+        from ._core.text import for_terminal  # a header's control characters escaped
 
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
         column = for_terminal(self.column, 60)  # repr() escapes the value's
