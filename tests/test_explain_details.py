@@ -141,7 +141,7 @@ def test_a_class_without_peers_has_no_deciles(scorer: Scorer) -> None:
     labelled = pd.read_csv(LABELLED)
     hard_tech = labelled[labelled["sector"].isin(["semiconductors", "semiconductor_equipment"])]
     s = Scorer(as_of=AS_OF, reference=hard_tech)
-    result = s.score({"name": "Example Shop", "sector": "e_commerce", "listing_venue": "us"})
+    result = s.explain_one({"name": "Example Shop", "sector": "e_commerce", "listing_venue": "us"})
     assert result.sector_class == "soft_tech"
     assert result.peer_deciles_in_class == []
     assert result.peer_count_in_class == 0

@@ -39,7 +39,7 @@ RLO = "\u202e"
 
 @pytest.fixture(scope="module")
 def result() -> ScoreResult:
-    return Scorer(as_of=AS_OF).score({"name": "Example Chips", "sector": "semiconductors"})
+    return Scorer(as_of=AS_OF).explain_one({"name": "Example Chips", "sector": "semiconductors"})
 
 
 def _named(result: ScoreResult, *names: str) -> list[ScoreResult]:

@@ -142,7 +142,7 @@ def test_nan_and_infinity_are_refused_even_when_sealed(tmp_path, model_dir):
 def test_a_scorecard_for_other_rules_is_refused(tmp_path, model_dir):
     copy = _tamper(tmp_path, model_dir, lambda d: d["weights"][0].update(rule="not_a_rule"))
     with pytest.raises(ModelError, match=r"was trained on other rules .*missing \['overseas_revenue'\]; unknown \['not_a_rule'\]"):
-        Scorer(model=copy).score({"name": "X"})
+        Scorer(model=copy).explain_one({"name": "X"})
 
 
 def test_rules_changed_warns(tmp_path, model_dir):
@@ -151,16 +151,16 @@ def test_rules_changed_warns(tmp_path, model_dir):
     path = rules / "sector.yaml"
     path.write_text(path.read_text() + "\n# a comment changes the hash\n")
     with pytest.warns(RulesChangedWarning, match="the model was trained with rules"):
-        Scorer(rules=rules, model=model_dir).score({"name": "X"})
+        Scorer(rules=rules, model=model_dir).explain_one({"name": "X"})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Scorer(model=model_dir).score({"name": "X"})
+        Scorer(model=model_dir).explain_one({"name": "X"})
 
 
 def test_scoring_uses_the_file_s_numbers(model_dir):
     card, _ = load_scorecard_file(model_dir)
     scorer = Scorer(model=model_dir, as_of="2023-01-01")
-    result = scorer.score({"name": "X", "sector": "semiconductors", "little_giant": "yes"})
+    result = scorer.explain_one({"name": "X", "sector": "semiconductors", "little_giant": "yes"})
     by_id = {w.rule: w.weight for w in card.weights}
     assert result.log_odds == pytest.approx(by_id["sector_hard_tech"] + by_id["sector_chips"] + by_id["little_giant"])
     assert np.isclose(result.probability, 0.005 + 0.99 / (1 + np.exp(-result.log_odds)))
@@ -172,7 +172,7 @@ def test_scoring_does_not_import_scikit_learn():
 
     code = (
         "import sys, alignscore; "
-        "alignscore.Scorer(as_of='2024-01-01').score({'name': 'X', 'sector': 'ai'}); "
+        "alignscore.Scorer(as_of='2024-01-01').explain_one({'name': 'X', 'sector': 'ai'}); "
         "print(sorted(m for m in ('sklearn', 'skops', 'scipy.optimize') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -166,7 +166,7 @@ def test_contributions_add_up_to_log_odds(frame: pd.DataFrame) -> None:
 
 def test_a_firm_known_by_name_alone_is_neutral_and_not_rated() -> None:
     for scorer in (Scorer(), _scorer()):
-        result = scorer.score({"name": "Known by name alone"})
+        result = scorer.explain_one({"name": "Known by name alone"})
         assert result.score == 50.0
         assert result.score_low == result.score_high == 50.0
         assert result.band == NOT_RATED

@@ -80,12 +80,12 @@ def scorer() -> Scorer:
 
 @pytest.fixture(scope="module")
 def chip(scorer: Scorer) -> ScoreResult:
-    return scorer.score(CHIPMAKER)
+    return scorer.explain_one(CHIPMAKER)
 
 
 @pytest.fixture(scope="module")
 def platform(scorer: Scorer) -> ScoreResult:
-    return scorer.score(PLATFORM)
+    return scorer.explain_one(PLATFORM)
 
 
 @pytest.fixture(scope="module")
@@ -448,7 +448,7 @@ def test_the_interval_box_spans_the_scores_it_names(chip: ScoreResult) -> None:
 
 
 def test_not_rated_is_stated_with_its_coverage_and_threshold() -> None:
-    thin = _prior_scorer().score({"name": "Thin Co", "little_giant": "yes"})
+    thin = _prior_scorer().explain_one({"name": "Thin Co", "little_giant": "yes"})
     assert thin.band == "Not rated"
     html = render(thin, "html")
     md = render(thin, "md")
@@ -491,7 +491,7 @@ def test_levers_are_grouped_by_kind() -> None:
              "listing_venue": "hkex", "ownership": "private", "little_giant": "no",
              "state_project": "no", "overseas_revenue_share": 0.0, "government_revenue_share": 0.0,
              "rd_intensity": 0.02, "sm_intensity": 0.05, "revenue_cny_bn": 0.2, "employees": 300}  # fmt: skip
-    result = _prior_scorer().score(maker)
+    result = _prior_scorer().explain_one(maker)
     kinds = {lv.kind for lv in result.levers}
     assert kinds == {"status", "business_mix"}
     md = render(result, "md")
@@ -508,13 +508,13 @@ def test_levers_are_grouped_by_kind() -> None:
 
 def test_where_the_facts_come_from_is_shown_when_known(scorer: Scorer) -> None:
     source = "Tushare Pro stock_basic <2024-05-01>"
-    result = scorer.score({**CHIPMAKER, "profile_source": source})
+    result = scorer.explain_one({**CHIPMAKER, "profile_source": source})
     assert result.profile_source == source
     md = render(result, "md")
     html = render(result, "html")
     assert md.count(f"Where the facts come from: {md_escape(source)}") == 2  # summary and profile
     assert html.count(f"Where the facts come from: {escape(source)}") == 2
-    plain = scorer.score(CHIPMAKER)
+    plain = scorer.explain_one(CHIPMAKER)
     assert "Where the facts come from" not in render(plain, "md")
     assert "Where the facts come from" not in render(plain, "html")
 

@@ -35,7 +35,7 @@ FIRM = {
 
 @pytest.fixture(scope="module")
 def result() -> ScoreResult:
-    return Scorer(as_of=AS_OF).score(FIRM)
+    return Scorer(as_of=AS_OF).explain_one(FIRM)
 
 
 def _named(result: ScoreResult, *names: str) -> list[ScoreResult]:

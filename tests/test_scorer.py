@@ -49,12 +49,12 @@ def test_score_frame_keeps_rows_order_and_index(trained):
 def test_one_firm_is_a_frame_of_one_row(trained):
     scorer, frame, _ = trained
     row = frame.iloc[5].to_dict()
-    single = scorer.score(row)
+    single = scorer.explain_one(row)
     batch = scorer.score_frame(frame)
     assert single.score == pytest.approx(batch["score"].iloc[5], abs=1e-9)
     assert single.band == batch["band"].iloc[5]
     profile = FirmProfile(**{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()})
-    assert scorer.score(profile).score == pytest.approx(single.score, abs=1e-9)
+    assert scorer.explain_one(profile).score == pytest.approx(single.score, abs=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +101,14 @@ def test_prior_log_odds_is_the_analysts_scorecard(trained):
 
 def test_the_interval_widens_with_the_evidence_it_rests_on(trained):
     scorer, _, _ = trained
-    nothing = scorer.score({"name": "Nobody"})
+    nothing = scorer.explain_one({"name": "Nobody"})
     assert nothing.score == nothing.score_low == nothing.score_high == 50.0
-    some = scorer.score({"name": "Some", "sector": "semiconductors", "listing_venue": "star"})
+    some = scorer.explain_one({"name": "Some", "sector": "semiconductors", "listing_venue": "star"})
     assert some.score_low < some.score < some.score_high
 
 
 def test_too_little_known_is_not_rated_but_still_scored(prior_scorer):
-    result = prior_scorer.score({"name": "Thin", "little_giant": "yes"})
+    result = prior_scorer.explain_one({"name": "Thin", "little_giant": "yes"})
     assert result.band == NOT_RATED
     assert not result.rated
     assert result.coverage < result.min_coverage == MIN_COVERAGE
@@ -118,7 +118,7 @@ def test_too_little_known_is_not_rated_but_still_scored(prior_scorer):
     frame = prior_scorer.score_frame(pd.DataFrame([{"name": "Thin", "little_giant": "yes"}]))
     assert frame["band"].iloc[0] == NOT_RATED
     assert frame["score"].iloc[0] == pytest.approx(result.score, abs=1e-12)
-    rated = prior_scorer.score({"name": "Known", "little_giant": "yes", "sector": "ai"})
+    rated = prior_scorer.explain_one({"name": "Known", "little_giant": "yes", "sector": "ai"})
     assert rated.rated
     assert rated.band == "Strong tailwind"
 
@@ -153,7 +153,7 @@ def test_rule_contributions_carry_evidence(trained):
 
 def test_why_not_gives_the_margin(trained):
     scorer, _, _ = trained
-    result = scorer.score({"name": "X", "sector": "semiconductors", "rd_intensity": 0.02, "sm_intensity": 0.25})
+    result = scorer.explain_one({"name": "X", "sector": "semiconductors", "rd_intensity": 0.02, "sm_intensity": 0.25})
     outcome = next(r for r in result.rules if r.id == "rd_intensity")
     assert outcome.state == "not fired"
     assert outcome.units == 0.0
@@ -171,13 +171,13 @@ def test_levers_are_computed_and_true(trained):
     scorer, _, _ = trained
     firm = {"name": "Lever Co", "sector": "traditional_manufacturing", "overseas_revenue_share": 0.05,
             "government_revenue_share": 0.05, "rd_intensity": 0.1, "little_giant": "no"}
-    result = scorer.score(firm)
+    result = scorer.explain_one(firm)
     assert result.levers, "an actionable input moves a mid-score firm across a band"
     for lever in result.levers:
         changed = dict(firm)
         value = lever.target
         changed[lever.input] = {"true": "yes", "false": "no"}.get(value, value)
-        after = scorer.score(changed)
+        after = scorer.explain_one(changed)
         assert after.band == lever.to_band, lever.text
         assert lever.text.startswith(lever.label + " from ")
         assert lever.kind == ("status" if lever.input in ("little_giant", "listing_venue", "state_project") else "business_mix")
@@ -203,7 +203,7 @@ MAKER = {
     ],
 )
 def test_little_giant_lever_only_for_firms_that_could_be_one(prior_scorer, revenue, employees, offered):
-    result = prior_scorer.score(dict(MAKER, revenue_cny_bn=revenue, employees=employees))
+    result = prior_scorer.explain_one(dict(MAKER, revenue_cny_bn=revenue, employees=employees))
     assert result.band == "Neutral"
     inputs = {lever.input for lever in result.levers}
     assert ("little_giant" in inputs) is offered
@@ -211,12 +211,12 @@ def test_little_giant_lever_only_for_firms_that_could_be_one(prior_scorer, reven
 
 
 def test_levers_are_grouped_by_kind_and_never_delist(prior_scorer):
-    result = prior_scorer.score(dict(MAKER, revenue_cny_bn=0.2, employees=300))
+    result = prior_scorer.explain_one(dict(MAKER, revenue_cny_bn=0.2, employees=300))
     kinds = {lever.input: lever.kind for lever in result.levers}
     assert kinds["little_giant"] == kinds["state_project"] == kinds["listing_venue"] == "status"
     assert kinds["overseas_revenue_share"] == kinds["government_revenue_share"] == "business_mix"
     assert all(lever.target != "unlisted" for lever in result.levers)
-    star = prior_scorer.score(dict(MAKER, listing_venue="star", revenue_cny_bn=0.2, employees=300))
+    star = prior_scorer.explain_one(dict(MAKER, listing_venue="star", revenue_cny_bn=0.2, employees=300))
     assert all(lever.target != "unlisted" for lever in star.levers)
     # a listed firm is offered other boards, never "unlisted" (no lever suggests delisting)
     assert any(lever.input == "listing_venue" for lever in star.levers)
@@ -261,9 +261,9 @@ def test_effective_dates_follow_as_of(trained):
     before.engine_ = scorer.engine_
     after = Scorer(as_of="2022-06-30")
     after.engine_ = scorer.engine_
-    state = {r.id: r.state for r in before.score(firm).rules}
+    state = {r.id: r.state for r in before.explain_one(firm).rules}
     assert state["listing_us"] == "not in effect"
-    assert {r.id: r.state for r in after.score(firm).rules}["listing_us"] == "fired"
+    assert {r.id: r.state for r in after.explain_one(firm).rules}["listing_us"] == "fired"
 
 
 def test_result_displays_in_a_notebook(trained, monkeypatch):

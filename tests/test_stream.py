@@ -75,8 +75,8 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_small_chunks_equal_score_frame(scorer: Scorer, firms, pq_source, tmp_path, monkeypatch):
     out = tmp_path / "scored.parquet"
-    counting = _Counting(scorer.result_columns)
-    monkeypatch.setattr(scorer, "result_columns", counting)
+    counting = _Counting(scorer._result_columns)
+    monkeypatch.setattr(scorer, "_result_columns", counting)
     summary = score_file(scorer, pq_source, out, chunk_rows=7)
     assert sorted(counting.sizes) == [4] + [7] * 8  # batches may be scored on two threads
     assert (summary.rows, summary.scored, summary.rejected) == (60, 60, 0)
@@ -104,7 +104,7 @@ def test_small_chunks_csv_keeps_order_and_columns(scorer, firms, source, tmp_pat
 
 
 class _Boom:
-    """Wraps result_columns; raises KeyboardInterrupt on the third chunk."""
+    """Wraps _result_columns; raises KeyboardInterrupt on the third chunk."""
 
     def __init__(self, real):
         self.real, self.calls = real, 0
@@ -122,8 +122,8 @@ def test_interrupt_leaves_old_output_and_no_partial(
 ):
     out = tmp_path / f"scored{suffix}"
     out.write_bytes(b"older output\n")
-    boom = _Boom(scorer.result_columns)
-    monkeypatch.setattr(scorer, "result_columns", boom)
+    boom = _Boom(scorer._result_columns)
+    monkeypatch.setattr(scorer, "_result_columns", boom)
     with pytest.raises(KeyboardInterrupt):
         score_file(scorer, pq_source, out, chunk_rows=7)
     assert boom.calls >= 3  # the 3rd batch raised; batches read ahead may have started too
@@ -135,7 +135,7 @@ def test_interrupt_leaves_old_output_and_no_partial(
 def test_interrupt_without_older_output_leaves_nothing(scorer, pq_source, tmp_path, monkeypatch):
     out = tmp_path / "scored.csv"
     rejects = tmp_path / "rejects.csv"
-    monkeypatch.setattr(scorer, "result_columns", _Boom(scorer.result_columns))
+    monkeypatch.setattr(scorer, "_result_columns", _Boom(scorer._result_columns))
     with pytest.raises(KeyboardInterrupt):
         score_file(scorer, pq_source, out, rejects=rejects, chunk_rows=7)
     assert not out.exists()

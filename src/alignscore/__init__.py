@@ -21,11 +21,11 @@ Each subpackage's docstring maps its modules.
 
 >>> import alignscore
 >>> scorer = alignscore.Scorer(as_of="2024-01-01")
->>> scorer.score({"name": "Known by name alone"}).score
+>>> scorer.explain_one({"name": "Known by name alone"}).score
 50.0
->>> scorer.score({"name": "Example", "sector": "online_gaming"}).band  # a sector alone is too little
+>>> scorer.explain_one({"name": "Example", "sector": "online_gaming"}).band  # a sector alone is too little
 'Not rated'
->>> result = scorer.score({"name": "Example", "sector": "online_gaming", "listing_venue": "us"})
+>>> result = scorer.explain_one({"name": "Example", "sector": "online_gaming", "listing_venue": "us"})
 >>> result.band in alignscore.BAND_NAMES and result.score_low <= result.score <= result.score_high
 True
 """

@@ -23,7 +23,7 @@ import typer
 import alignscore as api
 
 from ._core.text import for_terminal
-from .exceptions import AmbiguousFirmError, ReportsInterrupted
+from .exceptions import ReportsInterrupted
 
 app = typer.Typer(
     name="alignscore",
@@ -279,17 +279,14 @@ def explain(
         {"the input": input, "the rules directory": rules, "the model directory": model}, {"the output": output}
     )
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(
+    from ._contract.validate import read_profiles  # parsed once, rows numbered as in the file
+
+    firms = read_profiles(
         _input(input, source, as_of), encoding=encoding, source_format=_formats(source),
         extra_columns=extra_columns.value,
     )
     where = "<stdin>" if str(input) == "-" else str(input)
-    results = scorer.explain(frame, firm=firm, source=where)
-    if len(results) > 1:  # the same name on several rows
-        from ._scoring.scorer import firm_location
-
-        raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, 2)) for r in results])
-    result = results[0]
+    result = scorer.explain_one(firms, firm=firm, source=where)
     text = api.render(result, format.value)
     if output is None or str(output) == "-":
         typer.echo(text)
@@ -321,15 +318,17 @@ def report(
     check_outside(input, output, f".{format.value}")
     check_distinct({"the rules directory": rules, "the model directory": model}, {"the report directory": output})
     scorer = _scorer(rules, model, as_of)
-    frame = api.read_firms(
+    from ._contract.validate import read_profiles  # parsed once, rows numbered as in the file
+
+    firms = read_profiles(
         _input(input, source, as_of), encoding=encoding, source_format=_formats(source),
         extra_columns=extra_columns.value,
     )
     from ._core.progress import count_progress
 
-    total = len(frame) + (1 if format is ReportFormat.html else 0)  # and the index
+    total = sum(map(len, firms)) + (1 if format is ReportFormat.html else 0)  # and the index
     with count_progress(total, "reports", enabled=not quiet) as advance:
-        written = api.write_reports(scorer.iter_explain(frame), output, format.value, progress=advance)
+        written = api.write_reports(scorer.iter_explain(firms), output, format.value, progress=advance)
     if not quiet:
         _err(f"wrote {len(written):,} files into {output}")
 

@@ -19,7 +19,7 @@ from .profiles import Profiles
 from .read import DEFAULT_CHUNK_ROWS, Adapter, iter_profiles, source_name
 from .tushare_basic import from_tushare
 
-__all__ = ["ValidationReport", "adapter_for", "read_firms", "validate_file"]
+__all__ = ["ValidationReport", "adapter_for", "read_firms", "read_profiles", "validate_file"]
 
 SourceFormat = Literal["profile", "tushare"]
 MAX_SHOWN = 20
@@ -132,17 +132,31 @@ def read_firms(
     >>> float(df.loc[0, "overseas_revenue_share"])
     0.35
     """
-    frames = []
-    batches = iter_profiles(
-        source, encoding=encoding, adapter=adapter_for(source_format), extra_columns=extra_columns
-    )
-    for batch in batches:
-        raise_on_problems(batch)
-        frames.append(batch.to_frame())
+    batches = read_profiles(source, encoding=encoding, source_format=source_format, extra_columns=extra_columns)
+    frames = [batch.to_frame() for batch in batches]
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if isinstance(source, pd.DataFrame):
         out.index = source.index
     return out
+
+
+def read_profiles(
+    source: str | Path | pd.DataFrame,
+    *,
+    encoding: str = "utf-8",
+    source_format: SourceFormat = "profile",
+    extra_columns: ExtraColumns = "error",
+) -> list[Profiles]:
+    """Read and parse every firm of ``source`` once, strictly (as :func:`read_firms`, which
+    builds its frame from these): the parsed batches, which the Scorer explains as they are,
+    with each row's number as the user counts it in the file."""
+    batches = []
+    for batch in iter_profiles(
+        source, encoding=encoding, adapter=adapter_for(source_format), extra_columns=extra_columns
+    ):  # fmt: skip
+        raise_on_problems(batch)
+        batches.append(batch)
+    return batches
 
 
 #: Contract columns that identify a firm or a row but give the rules nothing to go on.

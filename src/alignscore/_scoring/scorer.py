@@ -1,6 +1,15 @@
 """``Scorer``: the one object researchers use, in notebooks, pipelines and behind the CLI.
 
-One firm and a million go through the same path: a profile is a frame of one row.
+One firm and a million go through the same path: a profile is a frame of one row. The two
+faces, kept apart by name:
+
+- alignscore's own: :meth:`Scorer.explain_one` (one firm's full result),
+  :meth:`Scorer.explain` / :meth:`Scorer.iter_explain` (every firm's), :meth:`Scorer.score_frame`
+  (every firm's result columns);
+- scikit-learn's classifier protocol: ``fit``, ``predict``, ``predict_proba``,
+  ``decision_function``, ``classes_`` and ``score(X, y)`` (mean accuracy, scikit-learn's own
+  definition). scikit-learn is imported only when one of these needs it (training,
+  ``score``, tags), never by ``import alignscore``: it costs more start-up than pandas.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import pyarrow as pa
 
 from alignscore._contract.firm import FirmProfile
 from alignscore._contract.profiles import Profiles
-from alignscore._contract.read import Chunk, iter_chunks, iter_profiles, ordered_map
+from alignscore._contract.read import Chunk, iter_chunks, iter_profiles, ordered_map, source_name
 from alignscore._contract.validate import raise_on_problems
 from alignscore._core.resources import bundled
 from alignscore._model.persist import load_scorecard_file
@@ -68,15 +77,21 @@ class Scorer:
     random_state : int
         Seeds the training folds in :meth:`fit`.
 
+    ``Scorer(...)`` loads nothing until first use; :meth:`Scorer.load` loads (and checks) the
+    rules and model at once. The model is pre-trained, so a new ``Scorer`` predicts without
+    :meth:`fit`; its classes (``classes_``) are ``[0, 1]``, 1 meaning *favoured*.
+
     Examples
     --------
     >>> scorer = Scorer(as_of="2024-01-01")
-    >>> result = scorer.score({"name": "Example Chips", "sector": "semiconductors",
-    ...                        "listing_venue": "star", "little_giant": "yes"})
+    >>> result = scorer.explain_one({"name": "Example Chips", "sector": "semiconductors",
+    ...                              "listing_venue": "star", "little_giant": "yes"})
     >>> result.band in ("Strong headwind", "Headwind", "Neutral", "Tailwind", "Strong tailwind")
     True
     >>> bool(abs(result.baseline + sum(c.value for c in result.contributions) - result.log_odds) < 1e-9)
     True
+    >>> scorer.classes_
+    array([0, 1])
     """
 
     def __init__(
@@ -92,6 +107,33 @@ class Scorer:
         self.as_of = as_of
         self.reference = reference
         self.random_state = random_state
+
+    @classmethod
+    def load(
+        cls,
+        model_dir: str | Path | None = None,
+        *,
+        rules: str | Path | None = None,
+        as_of: str | dt.date | None = None,
+        reference: pd.DataFrame | str | Path | None = None,
+    ) -> Scorer:
+        """A Scorer with its rules and model loaded now, not on first use.
+
+        ``model_dir`` is a model directory written by ``alignscore train`` (``None``: the
+        bundled default model); ``rules`` a rules directory (``None``: the bundled rules).
+        A model whose files do not match their manifest raises
+        :class:`~alignscore.exceptions.ModelIntegrityError`, a model trained for other rules
+        :class:`~alignscore.exceptions.ModelError`, an unreadable rules directory
+        :class:`~alignscore.exceptions.RulesError`, and a bad ``as_of``
+        :class:`~alignscore.exceptions.InputError`, here rather than at the first firm.
+
+        >>> Scorer.load(as_of="2024-01-01").classes_
+        array([0, 1])
+        """
+        scorer = cls(rules=rules, model=model_dir, as_of=as_of, reference=reference)
+        scorer.as_of_date  # noqa: B018 - checks the date
+        scorer._engine()
+        return scorer
 
     # --- the scikit-learn estimator protocol (without importing scikit-learn) --------------
 
@@ -130,13 +172,22 @@ class Scorer:
             classifier_tags=ClassifierTags(multi_class=False),
             requires_fit=False,  # the bundled model is pre-trained
         )
+        # X is a table of firm profiles (a DataFrame with the contract's column names, or a
+        # list of dicts): text and categories are its ordinary cells, and unknown is NaN
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        tags.input_tags.dict = True
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
         return True  # a pre-trained model is loaded on first use; fit() replaces it
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The labels, ``[0, 1]``: 1 is *favoured*, the positive class (the second column of
+        :meth:`predict_proba`). The same for the bundled model, a loaded one and a fitted one."""
+        return np.array([0, 1])
 
     def _engine(self) -> Engine:
         if hasattr(self, "engine_"):
@@ -192,14 +243,20 @@ class Scorer:
         yield from iter_chunks(X)
 
     def _batches(self, X: Any) -> Iterator[Profiles]:
+        """The parsed batches of ``X``; batches already parsed (the CLI reads a file once, with
+        its encoding and source format, into them) are taken as they are."""
+        parsed = _parsed(X)
+        if parsed is not None:
+            yield from parsed
+            return
         for chunk in self._chunks(X):
             yield chunk.parse()
 
-    def score_arrays(self, profiles: Profiles) -> ScoreArrays:
+    def _score_arrays(self, profiles: Profiles) -> ScoreArrays:
         """The vectorised scores of a parsed batch (rows must all be valid)."""
         return self._engine().score(profiles.values, self.as_of_date)
 
-    def result_columns(self, profiles: Profiles) -> dict[str, Any]:
+    def _result_columns(self, profiles: Profiles) -> dict[str, Any]:
         """The result columns for a parsed batch of valid rows, as numpy / categorical arrays."""
         return self._engine().columns(profiles.values, self.as_of_date)
 
@@ -224,7 +281,7 @@ class Scorer:
             if errors == "raise":
                 raise_on_problems(batch)
             good = batch.take(~batch.bad) if batch.bad.any() else batch
-            return batch, self.result_columns(good)
+            return batch, self._result_columns(good)
 
         self._engine()  # load once, before the threads start
         parts: dict[str, list] = {}
@@ -254,7 +311,7 @@ class Scorer:
         del source  # named by the caller's messages; kept for symmetry with :meth:`explain`
         for batch in self._batches(X):
             raise_on_problems(batch)
-            arrays = self.score_arrays(batch)
+            arrays = self._score_arrays(batch)
             for start in range(0, len(batch), self.EXPLAIN_BATCH):
                 rows = list(range(start, min(start + self.EXPLAIN_BATCH, len(batch))))
                 yield from explain_rows(
@@ -275,7 +332,7 @@ class Scorer:
         """
         if firm is None:
             return list(self.iter_explain(X))
-        where = source or (str(X) if isinstance(X, str | Path) else f"<{type(X).__name__}>")
+        where = _where(X, source)
         key = _name_key(firm)
         out: list[ScoreResult] = []
         names_seen: dict[str, None] = {}
@@ -285,15 +342,13 @@ class Scorer:
             rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
             names_seen.update(dict.fromkeys(n for n in names if n is not None))
             if rows:
-                arrays = self.score_arrays(batch)
+                arrays = self._score_arrays(batch)
                 out.extend(explain_rows(self._engine(), batch, arrays, rows, self.as_of_date, self._peers()))
         exact = [r for r in out if r.name == firm]
         if exact:
             return exact
         if len({r.name for r in out}) > 1:
-            # a path's rows are already counted as in the file; a frame read from a file
-            # (``source`` given) has a 0-based index; otherwise the index label is shown
-            offset = 0 if isinstance(X, str | Path) else 2 if source is not None else None
+            offset = _row_offset(X, source)
             raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, offset)) for r in out])
         if not out:
             seen = list(names_seen)
@@ -303,17 +358,51 @@ class Scorer:
             raise UnknownFirmError(firm, where, list(dict.fromkeys(within + close))[:3])
         return out
 
-    def score(self, profile: Any, y: Any = None) -> Any:
-        """Score and explain one firm (a :class:`FirmProfile` or a dict of raw values).
+    def explain_one(self, X: Any, firm: str | None = None, *, source: str | None = None) -> ScoreResult:
+        """One firm's full result: score, interval, band, contributions, reasons, peers.
 
-        Called with labels ``y`` (as scikit-learn does), it returns the accuracy on ``X``
-        instead, so that ``cross_val_score`` and friends keep working.
+        ``X`` is one firm (a :class:`FirmProfile`, a dict of raw values, or a frame or file of
+        one row), or, with ``firm``, a frame or file in which the firm of that name is found
+        as by :meth:`explain`. A frame or file of several firms with no ``firm`` raises
+        :class:`~alignscore.exceptions.InputError` (it never picks the first): use
+        :meth:`explain` for every firm. A name on several rows raises
+        :class:`~alignscore.exceptions.AmbiguousFirmError` listing where each is.
+
+        >>> result = Scorer(as_of="2024-01-01").explain_one({"name": "Known by name alone"})
+        >>> result.name, result.score
+        ('Known by name alone', 50.0)
         """
-        if y is not None:
-            return float(np.mean(self.predict(profile) == np.asarray(y)))
-        return self.explain(profile)[0]
+        where = _where(X, source)
+        if firm is not None:
+            results = self.explain(X, firm, source=source)
+            if len(results) > 1:  # the same name on several rows
+                offset = _row_offset(X, source)
+                raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, offset)) for r in results])
+            return results[0]
+        if isinstance(X, pd.DataFrame) and len(X) > 1:  # refused before any row is parsed
+            raise InputError(where, _many_firms(len(X)))
+        batches = list(self._batches(X))
+        rows = sum(len(b) + len(b.structural) for b in batches)
+        if rows > 1:
+            raise InputError(where, _many_firms(rows))
+        return next(iter(self.iter_explain(batches)))
 
     # --- the scikit-learn face -------------------------------------------------------------
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """The mean accuracy of :meth:`predict` on ``X`` against the labels ``y`` (1 =
+        favoured), weighted by ``sample_weight``: scikit-learn's ``ClassifierMixin.score``
+        itself, so that ``cross_val_score`` and grid searches rank models as they rank any
+        classifier. For one firm's full result use :meth:`explain_one`.
+        """
+        if y is None:
+            raise TypeError(
+                "Scorer.score(X, y) is scikit-learn's mean accuracy and needs the labels y; "
+                "for one firm's full result use Scorer.explain_one(firm)"
+            )
+        from sklearn.base import ClassifierMixin
+
+        return float(ClassifierMixin.score(self, X, y, sample_weight=sample_weight))  # type: ignore[arg-type]
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Scorer:
         """Train a new model on labelled firms ``X`` (labels ``y`` or X's ``favoured`` column)."""
@@ -331,21 +420,33 @@ class Scorer:
         data = training_data(profiles, ruleset, self.as_of_date)
         model = fit_scorecard(data.units, data.y, data.groups, ruleset, self.random_state)
         self.engine_ = Engine(ruleset, Scorecard.from_classifier(model, ruleset), "unsaved (trained in memory)")
-        self.classes_ = np.array([0, 1])
         self.feature_names_ = list(ruleset.favour_ids)
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Probability of [not favoured, favoured] per row."""
-        p = self.score_frame(X)["probability"].to_numpy(dtype=float)
+    def _log_odds_and_probability(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of ``X``, in order: the model's log-odds and its (bounded) probability.
+        Any value that breaks the contract raises, as in :meth:`score_frame`."""
+        log_odds, probability = [], []
+        for batch in self._batches(X):
+            raise_on_problems(batch)
+            arrays = self._score_arrays(batch)
+            log_odds.append(arrays.log_odds)
+            probability.append(arrays.probability)
+        return np.concatenate(log_odds), np.concatenate(probability)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of [not favoured, favoured] per row (the columns follow ``classes_``)."""
+        p = self._log_odds_and_probability(X)[1]
         return np.column_stack([1.0 - p, p])
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        p = self.predict_proba(X)[:, 1]
-        return np.log(p) - np.log1p(-p)
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The model's log-odds of *favoured* per row (``ScoreResult.log_odds``); the
+        probability is a strictly increasing function of it, so both rank firms alike."""
+        return self._log_odds_and_probability(X)[0]
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def predict(self, X: Any) -> np.ndarray:
+        """1 (favoured) where the probability is at least one half, else 0."""
+        return self.classes_[(self._log_odds_and_probability(X)[1] >= 0.5).astype(int)]
 
 
 def _expand(values: Any, mask: np.ndarray) -> Any:
@@ -374,6 +475,44 @@ def _concat(chunks: list) -> Any:
     if isinstance(chunks[0], pd.Categorical):
         return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
     return np.concatenate(chunks)
+
+
+def _parsed(X: Any) -> list[Profiles] | None:
+    """``X`` as a list of parsed batches, if that is what it is (else ``None``)."""
+    if isinstance(X, Profiles):
+        return [X]
+    if isinstance(X, list) and X and all(isinstance(b, Profiles) for b in X):
+        return X
+    return None
+
+
+def _where(X: Any, source: str | None) -> str:
+    """How messages name the input: ``source`` if given, else the path, the parsed batches'
+    source, or ``<DataFrame>`` (``<dict>``, ...)."""
+    if source is not None:
+        return source
+    parsed = _parsed(X)
+    if parsed:
+        return parsed[0].source
+    return source_name(X) if isinstance(X, str | Path) else f"<{type(X).__name__}>"
+
+
+def _row_offset(X: Any, source: str | None) -> int | None:
+    """What turns a result's ``row`` into the row as the user counts it (see
+    :func:`firm_location`): a file's rows are counted so already (0); a frame read from a file
+    (``source`` given) has a 0-based index (2: the header is row 1); otherwise ``None``, and the
+    index label is shown."""
+    parsed = _parsed(X)
+    if isinstance(X, str | Path) or (parsed and parsed[0].source != "<DataFrame>"):
+        return 0
+    return 2 if source is not None else None
+
+
+def _many_firms(rows: int) -> str:
+    return (
+        f"holds {rows:,} firms, and explain_one explains one: use explain(X) for every firm, "
+        "or explain_one(X, firm=name) for the one of that name"
+    )
 
 
 def firm_location(result: ScoreResult, offset: int | None) -> str:

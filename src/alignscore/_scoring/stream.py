@@ -293,7 +293,7 @@ def score_file(
         if not len(good):
             return batch, None, frozenset(), False
         safe = _SAFE_RESULTS | {n for n, p in good.parsed.items() if p.formula_safe}
-        results = scorer.result_columns(good)
+        results = scorer._result_columns(good)
         some = bool(np.any(np.asarray(results["coverage"]) > 0))
         return batch, _result_table(_typed(good.raw, good) if typed else good.raw, results), safe, some
 
@@ -327,7 +327,7 @@ def score_file(
             raise ProfileValidationError(source_name(source), problems, total_problems)
         if summary.scored == 0:  # every row rejected: still a header (or schema) in the output
             none = batch.take(np.zeros(len(batch), dtype=bool))
-            writer.write(_result_table(_typed(none.raw, none) if typed else none.raw, scorer.result_columns(none)))
+            writer.write(_result_table(_typed(none.raw, none) if typed else none.raw, scorer._result_columns(none)))
         writer.close()
         if reject_writer is not None:
             if summary.rejected == 0:
