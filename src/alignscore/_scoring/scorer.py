@@ -232,15 +232,7 @@ class Scorer:
     # --- batches ---------------------------------------------------------------------------
 
     def _chunks(self, X: Any) -> Iterator[Chunk]:
-        if isinstance(X, FirmProfile):
-            X = pd.DataFrame([X.to_dict()])
-        elif isinstance(X, Mapping):
-            X = pd.DataFrame([dict(X)])
-        elif isinstance(X, list):
-            X = pd.DataFrame([p.to_dict() if isinstance(p, FirmProfile) else dict(p) for p in X])
-        if not isinstance(X, pd.DataFrame | str | Path):
-            raise InputError("<input>", f"expected a DataFrame, a dict or a FirmProfile, got {type(X).__name__}")
-        yield from iter_chunks(X)
+        yield from iter_chunks(_as_frame(X))
 
     def _batches(self, X: Any) -> Iterator[Profiles]:
         """The parsed batches of ``X``; batches already parsed (the CLI reads a file once, with
@@ -411,9 +403,18 @@ class Scorer:
             training_data,
         )
 
-        frame = X.copy()
+        frame = _as_frame(X)
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(str(frame), "fit takes labelled firms in memory: read the file with alignscore.read_firms first")
+        frame = frame.copy()
         if y is not None:
-            frame["favoured"] = np.asarray(y)
+            labels = np.asarray(y)
+            if labels.ndim != 1 or len(labels) != len(frame):
+                raise ValueError(
+                    f"fit got {len(frame):,} firms and labels y of shape {labels.shape}: "
+                    "give one label per firm (1 favoured, 0 not)"
+                )
+            frame["favoured"] = labels
         batches = list(iter_profiles(frame, chunk_rows=max(len(frame), 1)))
         profiles = batches[0]
         ruleset = RuleSet.load(self.rules)
@@ -475,6 +476,23 @@ def _concat(chunks: list) -> Any:
     if isinstance(chunks[0], pd.Categorical):
         return pd.Categorical.from_codes(np.concatenate([c.codes for c in chunks]), dtype=chunks[0].dtype)
     return np.concatenate(chunks)
+
+
+def _as_frame(X: Any) -> pd.DataFrame | str | Path:
+    """Firms as a frame (one dict or :class:`FirmProfile`, or a list of them, becomes one), or
+    a file's path. Anything else, an array with no column names above all, is refused: a
+    Scorer reads firm profiles, whose columns the contract names."""
+    if isinstance(X, FirmProfile | Mapping):
+        X = [X]
+    if isinstance(X, list) and all(isinstance(p, FirmProfile | Mapping) for p in X):
+        return pd.DataFrame([p.to_dict() if isinstance(p, FirmProfile) else dict(p) for p in X])
+    if isinstance(X, pd.DataFrame | str | Path):
+        return X
+    raise InputError(
+        f"<{type(X).__name__}>",
+        "expected firm profiles: a DataFrame with the contract's column names "
+        "(docs/firm-profile.md), a dict or a FirmProfile, a list of those, or a file's path",
+    )
 
 
 def _parsed(X: Any) -> list[Profiles] | None:
