@@ -313,7 +313,8 @@ class Scorer:
     def explain(
         self, X: Any, firm: str | None = None, *, source: str | None = None
     ) -> list[ScoreResult]:
-        """Full explanations for the firms in ``X`` (or only the one named ``firm``).
+        """Full explanations for the firms in ``X``, as a list (or only those named ``firm``);
+        :meth:`explain_one` is the one-firm counterpart, which returns one result.
 
         ``firm`` matches exactly first; otherwise ignoring case, width and spacing
         (``"acme  ltd"`` finds ``"ACME Ltd"``). A name that matches several different firm
@@ -394,7 +395,7 @@ class Scorer:
             )
         from sklearn.base import ClassifierMixin
 
-        return float(ClassifierMixin.score(self, X, y, sample_weight=sample_weight))  # type: ignore[arg-type]
+        return float(ClassifierMixin.score(self, X, y, sample_weight=sample_weight))
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> Scorer:
         """Train a new model on labelled firms ``X`` (labels ``y`` or X's ``favoured`` column)."""
