@@ -130,12 +130,14 @@ class RulesError(AlignScoreError):
         rule_id: str | None = None,
         suggestion: str | None = None,
     ) -> None:
+        from ._core.suggest import phrase
+
         self.file = str(file)
         self.rule_id = rule_id
         self.problem = problem
-        self.suggestion = suggestion
+        self.suggestion = suggestion  # the name meant, as spelt in the choices (not quoted)
         where = self.file + (f", rule '{rule_id}'" if rule_id else "")
-        hint = f" (did you mean {suggestion}?)" if suggestion else ""
+        hint = f" ({phrase([suggestion])})" if suggestion else ""
         super().__init__(f"{where}: {problem}{hint}")
 
 

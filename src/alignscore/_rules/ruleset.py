@@ -27,6 +27,7 @@ from alignscore._contract.columns import PROVINCES, SECTORS
 from alignscore._core.resources import bundled
 from alignscore._core.safe_read import read_regular
 from alignscore._core.safe_yaml import MAX_BYTES, load_yaml
+from alignscore._core.suggest import best
 from alignscore._core.vocabulary import SECTOR_CLASSES
 from alignscore.exceptions import RulesError
 
@@ -116,12 +117,9 @@ def _check_evidence(
     names = seeds.names()
     for ev in items:
         if ev.source not in names:
-            import difflib
-
-            close = difflib.get_close_matches(ev.source, names, n=1, cutoff=0.3)
             raise RulesError(
                 path, f"evidence cites seed {ev.source!r}, which is not in {seeds.directory}",
-                rule_id=rule_id, suggestion=repr(close[0]) if close else None,
+                rule_id=rule_id, suggestion=best(ev.source, names),
             )  # fmt: skip
         if not seeds.contains(ev.source, ev.quote):
             raise RulesError(
@@ -157,16 +155,13 @@ class Taxonomy:
 def taxonomy_problems(spec: TaxonomyFile, path: Path) -> Iterator[RulesError]:
     """Every problem of a taxonomy: unknown or doubly classed sectors, sectors without a class,
     unknown provinces (the loader raises the first; ``rules check`` lists them all)."""
-    import difflib
-
     class_of: dict[str, str] = {}
     for sc in spec.sector_classes:
         for sector in sc.sectors:
             if sector not in SECTORS:
-                close = difflib.get_close_matches(sector, SECTORS, n=1)
                 yield RulesError(
                     path, f"class {sc.class_!r} lists unknown sector {sector!r}",
-                    suggestion=repr(close[0]) if close else None,
+                    suggestion=best(sector, SECTORS),
                 )  # fmt: skip
             elif sector in class_of:
                 yield RulesError(path, f"sector {sector!r} is in two classes")

@@ -9,12 +9,13 @@ errors into one line naming the place, with a "did you mean" for a misspelt key.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 from pydantic import model_validator as _model_validator
+
+from alignscore._core.suggest import best
 
 __all__ = [
     "OPERATORS",
@@ -213,13 +214,11 @@ def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list
         suggestion = None
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            close = difflib.get_close_matches(key, _allowed_keys(loc, top), n=1, cutoff=0.5)
-            suggestion = repr(close[0]) if close else None
+            suggestion = best(key, _allowed_keys(loc, top))
             problem = f"unknown key {key!r}" + (f" in {where.rsplit('.', 1)[0]}" if "." in where else "")
         elif err["type"] == "literal_error" and loc and loc[-1] == "op":
             got = err.get("input")
-            close = difflib.get_close_matches(str(got), OPERATORS, n=1, cutoff=0.5)
-            suggestion = repr(close[0]) if close else None
+            suggestion = best(str(got), OPERATORS)
             problem = f"{where}: unknown operator {got!r} (operators: {', '.join(OPERATORS)})"
         else:
             message = err["msg"].removeprefix("Value error, ")

@@ -6,7 +6,6 @@ One firm and a million go through the same path: a profile is a frame of one row
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from alignscore._contract.profiles import Profiles
 from alignscore._contract.read import Chunk, iter_chunks, iter_profiles, ordered_map
 from alignscore._contract.validate import raise_on_problems
 from alignscore._core.resources import bundled
+from alignscore._core.suggest import closest
 from alignscore._model.persist import load_scorecard_file
 from alignscore._model.scorecard import Scorecard
 from alignscore._rules.ruleset import RuleSet
@@ -297,7 +297,7 @@ class Scorer:
             raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, offset)) for r in out])
         if not out:
             seen = list(names_seen)
-            close = difflib.get_close_matches(firm, seen, n=3, cutoff=0.4)
+            close = closest(firm, seen, n=3)
             folded = firm.casefold()
             within = [n for n in seen if folded in n.casefold()]
             raise UnknownFirmError(firm, where, list(dict.fromkeys(within + close))[:3])
