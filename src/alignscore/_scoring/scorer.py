@@ -17,7 +17,7 @@ import pyarrow as pa
 from alignscore._contract.firm import FirmProfile
 from alignscore._contract.profiles import Profiles
 from alignscore._contract.read import Chunk, iter_chunks, iter_profiles, ordered_map
-from alignscore._contract.validate import raise_on_problems
+from alignscore._contract.validate import ContractProblems, strict
 from alignscore._core.resources import bundled
 from alignscore._core.suggest import closest
 from alignscore._model.persist import load_scorecard_file
@@ -219,16 +219,20 @@ class Scorer:
             if len(X) == 0:  # no rows: the columns alone, typed as a scored frame's would be
                 empty = self.score_frame(pd.DataFrame({"name": ["-"]}), errors=errors).iloc[:0]
                 return pd.concat([X, empty.drop(columns=["name"]).set_axis(X.index[:0])], axis=1)
+        problems = ContractProblems()  # errors="raise": the strict policy, over every chunk
+
         def work(chunk: Chunk) -> tuple[Profiles, dict[str, Any]]:
             batch = chunk.parse()
-            if errors == "raise":
-                raise_on_problems(batch)
+            if errors == "raise" and (problems.failed or batch.problem_count()):
+                return batch, {}  # failed: the chunk is only counted, not scored
             good = batch.take(~batch.bad) if batch.bad.any() else batch
             return batch, self.result_columns(good)
 
         self._engine()  # load once, before the threads start
         parts: dict[str, list] = {}
         for batch, columns in ordered_map(work, self._chunks(X)):
+            if errors == "raise" and (not problems.add(batch) or problems.failed):
+                continue
             good_mask = ~batch.bad
             for name, values in columns.items():
                 parts.setdefault(name, []).append(_expand(values, good_mask))
@@ -237,6 +241,7 @@ class Scorer:
                 if batch.bad.any():
                     reasons[batch.bad] = batch.reasons()
                 parts.setdefault("rejected", []).append(reasons)
+        problems.raise_if_failed()
         results = pd.DataFrame({name: _concat(chunks) for name, chunks in parts.items()})
         base = X if isinstance(X, pd.DataFrame) else None
         if base is None:
@@ -252,8 +257,7 @@ class Scorer:
         """Full explanations for every firm in ``X``, produced a few hundred at a time, so that
         a caller writing each one out (``write_reports``) never holds them all."""
         del source  # named by the caller's messages; kept for symmetry with :meth:`explain`
-        for batch in self._batches(X):
-            raise_on_problems(batch)
+        for batch in strict(self._batches(X)):
             arrays = self.score_arrays(batch)
             for start in range(0, len(batch), self.EXPLAIN_BATCH):
                 rows = list(range(start, min(start + self.EXPLAIN_BATCH, len(batch))))
@@ -279,8 +283,7 @@ class Scorer:
         key = _name_key(firm)
         out: list[ScoreResult] = []
         names_seen: dict[str, None] = {}
-        for batch in self._batches(X):
-            raise_on_problems(batch)
+        for batch in strict(self._batches(X)):
             names = batch.values["name"].to_pylist()
             rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
             names_seen.update(dict.fromkeys(n for n in names if n is not None))
