@@ -120,7 +120,11 @@ class LeakageError(InputError):
 
 
 class RulesError(AlignScoreError):
-    """A rules file that is malformed, refers to what does not exist, or fails the lint."""
+    """A rules file that is malformed, refers to what does not exist, or fails the lint.
+
+    Also the record of one problem where all are collected (``alignscore rules check``):
+    ``file``, ``rule_id``, ``key``, ``problem`` and the ``suggestion`` (a name, unquoted).
+    """
 
     def __init__(
         self,
@@ -129,11 +133,13 @@ class RulesError(AlignScoreError):
         *,
         rule_id: str | None = None,
         suggestion: str | None = None,
+        key: str | None = None,
     ) -> None:
         from ._core.suggest import phrase
 
         self.file = str(file)
         self.rule_id = rule_id
+        self.key = key  # where in the file or rule, as a dotted path (``condition.op``), if known
         self.problem = problem
         self.suggestion = suggestion  # the name meant, as spelt in the choices (not quoted)
         where = self.file + (f", rule '{rule_id}'" if rule_id else "")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from pydantic import model_validator as _model_validator
 
 from alignscore._core.suggest import best
+from alignscore.exceptions import RulesError
 
 __all__ = [
     "OPERATORS",
@@ -198,9 +199,10 @@ def _allowed_keys(loc: tuple[Any, ...], top: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list[tuple[str | None, str, str | None]]:
-    """Turn pydantic's errors into ``(rule_id, problem, suggestion)`` triples."""
-    out: list[tuple[str | None, str, str | None]] = []
+def format_errors(exc: ValidationError, top: type[BaseModel], data: Any, file: Any) -> list[RulesError]:
+    """Turn pydantic's errors about ``file`` into one :class:`RulesError` each, naming the rule
+    id and the key (a dotted path within the rule, or within the file outside a rule)."""
+    out: list[RulesError] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         rule_id = None
@@ -223,5 +225,5 @@ def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list
         else:
             message = err["msg"].removeprefix("Value error, ")
             problem = f"{where}: {message}" if where else message
-        out.append((rule_id, problem, suggestion))
+        out.append(RulesError(file, problem, rule_id=rule_id, suggestion=suggestion, key=where or None))
     return out
