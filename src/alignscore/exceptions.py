@@ -147,13 +147,17 @@ class RulesError(AlignScoreError):
         super().__init__(f"{where}: {problem}{hint}")
 
 
-class ModelError(AlignScoreError):
-    """A model directory that cannot be used (missing files, wrong format version)."""
+class _PathProblem(AlignScoreError):
+    """A ``problem`` with the file or directory at ``path``: the message is ``path: problem``."""
 
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class ModelError(_PathProblem):
+    """A model directory that cannot be used (missing files, wrong format version)."""
 
 
 class ModelIntegrityError(ModelError):
@@ -188,13 +192,8 @@ class AmbiguousFirmError(AlignScoreError):
         )
 
 
-class OutputError(AlignScoreError):
+class OutputError(_PathProblem):
     """An output path that cannot be written (a directory, a missing parent, no permission)."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 class ReportsInterrupted(KeyboardInterrupt):
