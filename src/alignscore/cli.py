@@ -214,14 +214,9 @@ def validate(
     typer.echo("unknown values per column (valid rows):")
     for name, count in report.unknown_per_column.items():
         typer.echo(f"  {name:<26} {count:>10,}")
-    if not report.ok:
-        _err(f"{report.total_problems:,} value(s) break the contract:")
-        for p in report.problems:
-            shown = api.exceptions.Problem(p.row, p.column, p.value, p.expected)
-            typer.echo(f"  {shown}", err=True)  # control characters escaped, long values cut
-        rest = report.total_problems - len(report.problems)
-        if rest > 0:
-            typer.echo(f"  ... and {rest:,} more", err=True)
+    error = report.error()  # worded as score, explain and report word it
+    if error is not None:
+        _err(str(error))  # control characters escaped, long values cut
         raise typer.Exit(2)
 
 

@@ -120,7 +120,11 @@ class LeakageError(InputError):
 
 
 class RulesError(AlignScoreError):
-    """A rules file that is malformed, refers to what does not exist, or fails the lint."""
+    """A rules file that is malformed, refers to what does not exist, or fails the lint.
+
+    Also the record of one problem where all are collected (``alignscore rules check``):
+    ``file``, ``rule_id``, ``key``, ``problem`` and the ``suggestion`` (a name, unquoted).
+    """
 
     def __init__(
         self,
@@ -129,23 +133,31 @@ class RulesError(AlignScoreError):
         *,
         rule_id: str | None = None,
         suggestion: str | None = None,
+        key: str | None = None,
     ) -> None:
+        from ._core.suggest import phrase
+
         self.file = str(file)
         self.rule_id = rule_id
+        self.key = key  # where in the file or rule, as a dotted path (``condition.op``), if known
         self.problem = problem
-        self.suggestion = suggestion
+        self.suggestion = suggestion  # the name meant, as spelt in the choices (not quoted)
         where = self.file + (f", rule '{rule_id}'" if rule_id else "")
-        hint = f" (did you mean {suggestion}?)" if suggestion else ""
+        hint = f" ({phrase([suggestion])})" if suggestion else ""
         super().__init__(f"{where}: {problem}{hint}")
 
 
-class ModelError(AlignScoreError):
-    """A model directory that cannot be used (missing files, wrong format version)."""
+class _PathProblem(AlignScoreError):
+    """A ``problem`` with the file or directory at ``path``: the message is ``path: problem``."""
 
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class ModelError(_PathProblem):
+    """A model directory that cannot be used (missing files, wrong format version)."""
 
 
 class ModelIntegrityError(ModelError):
@@ -180,13 +192,8 @@ class AmbiguousFirmError(AlignScoreError):
         )
 
 
-class OutputError(AlignScoreError):
+class OutputError(_PathProblem):
     """An output path that cannot be written (a directory, a missing parent, no permission)."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 class ReportsInterrupted(KeyboardInterrupt):

@@ -20,7 +20,6 @@ pandas fallback only to find the bad cells when the cast fails.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from alignscore._core.spreadsheet import FORMULA_START
+from alignscore._core.suggest import did_you_mean
 
 from .columns import MAX_TEXT_LENGTH, Column, Kind
 
@@ -264,8 +264,8 @@ def _parse_category(col: Column, arr: pa.Array) -> ParsedColumn:
     codes, bad, bad_texts, safe = _map_dictionary(arr, lookup)
     expected = {}
     for text in bad_texts:
-        close = difflib.get_close_matches(text.lower(), col.vocabulary, n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(text, col.vocabulary, n=3)
+        hint = f"; {hint}" if hint else ""
         expected[text] = f"one of the {col.name} vocabulary{hint}"
     out = np.where(np.isnan(codes), -1, codes).astype(np.int16)
     return ParsedColumn(out, bad, expected, safe)

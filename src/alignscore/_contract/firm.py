@@ -8,7 +8,6 @@ runs the file parser on a one-row table, so a value the CSV reader accepts is ex
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 from typing import Any, Literal
 
@@ -16,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, create_model, model_validator
+
+from alignscore._core.suggest import did_you_mean
 
 from .columns import CONTEXT_COLUMNS, PROFILE_COLUMNS, Column, Kind
 from .profiles import parse_table, python_value
@@ -64,8 +65,8 @@ class _ProfileBase(BaseModel):
         if unknown:
             hints = []
             for key in unknown:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                hint = did_you_mean(str(key), sorted(known))
+                hints.append(f"{key!r}" + (f" ({hint})" if hint else ""))
             raise ValueError("unknown field(s): " + ", ".join(hints))
         table = pa.table({k: _cell(v) for k, v in data.items()}) if data else None
         if table is None or "name" not in data:

@@ -11,12 +11,12 @@ A Tushare ``stock_basic`` header read without the Tushare adapter gets a warning
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 import warnings
 from typing import Literal
 
+from alignscore._core.suggest import did_you_mean
 from alignscore.exceptions import InputError, InputWarning
 
 from .columns import COLUMNS
@@ -80,9 +80,11 @@ def resolve_header(
             why = f"has invisible characters ({_describe_invisible(name)})" if visible != name else "differs in spelling"
             misses.append(f"{name!r} {why}; did you mean {cleaned!r}?")
             continue
-        close = difflib.get_close_matches(cleaned, absent, n=1, cutoff=_CUTOFF)
-        if close:
-            misses.append(f"{name!r} is not a contract column; did you mean {close[0]!r}?")
+        # a stricter cutoff than elsewhere: here a suggestion is not a hint but an error that
+        # stops the file, so only a near-certain misspelling may count as one
+        hint = did_you_mean(cleaned, absent, cutoff=_CUTOFF)
+        if hint:
+            misses.append(f"{name!r} is not a contract column; {hint}")
     if misses:
         raise InputError(
             source,

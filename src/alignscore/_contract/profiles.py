@@ -8,7 +8,6 @@ so that extra columns go through untouched and rejected rows can be written back
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from alignscore._core.suggest import best
 from alignscore.exceptions import InputError, Problem
 
 from .cells import ParsedColumn, parse_array
@@ -217,9 +217,7 @@ def check_columns(names: list[str], source: str) -> None:
         raise InputError(source, f"duplicated column name(s): {', '.join(map(repr, dupes))}")
     if "name" not in names:
         lowered = {n.strip().lower(): n for n in names}
-        close = lowered.get("name") or next(
-            iter(difflib.get_close_matches("name", names, n=1, cutoff=0.6)), None
-        )
+        close = lowered.get("name") or best("name", names)
         hint = f"; did you mean {close!r}?" if close else ""
         shown = ", ".join(repr(n) for n in names[:12]) + (" ..." if len(names) > 12 else "")
         raise InputError(

@@ -10,13 +10,13 @@ keeps its zeros; numbers are parsed where they are used.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from alignscore._core.suggest import did_you_mean
 from alignscore.exceptions import InputError
 
 __all__ = ["TABLES", "TableSpec", "check_tables", "fetch_tushare_tables", "read_tushare_dir"]
@@ -64,8 +64,8 @@ _SUFFIXES = (".csv", ".parquet", ".pq")
 
 
 def _suggest(column: str, present: list[str]) -> str:
-    close = difflib.get_close_matches(column, present, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(column, present)
+    return f" ({hint})" if hint else ""
 
 
 def check_tables(tables: Mapping[str, pd.DataFrame], source: str = "<tables>") -> dict[str, pd.DataFrame]:

@@ -1,8 +1,18 @@
-"""Reading and checking files of firms: :func:`read_firms` and :func:`validate_file`."""
+"""Reading and checking files of firms: :func:`read_firms` and :func:`validate_file`; and the
+strict policy every strict reader follows (:class:`ContractProblems`, :func:`strict`).
+
+The strict policy, in one place: a value that breaks the contract anywhere in the input fails
+the whole input, and the error counts *every* bad value of the input, whichever batch it is in,
+listing the first :data:`MAX_SHOWN`. So a file with 3 bad cells is "3 values break the
+firm-profile contract" from ``validate``, ``score``, ``explain``, ``report``,
+:meth:`~alignscore.Scorer.score_frame`, :func:`read_firms` and training alike, however the
+file is cut into batches.
+"""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -11,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
-from alignscore.exceptions import InputError, InputWarning, ProfileValidationError
+from alignscore.exceptions import InputError, InputWarning, Problem, ProfileValidationError
 
 from .columns import COLUMNS, Kind
 from .header import ExtraColumns
@@ -19,7 +29,15 @@ from .profiles import Profiles
 from .read import DEFAULT_CHUNK_ROWS, Adapter, iter_profiles, source_name
 from .tushare_basic import from_tushare
 
-__all__ = ["ValidationReport", "adapter_for", "read_firms", "read_profiles", "validate_file"]
+__all__ = [
+    "ContractProblems",
+    "ValidationReport",
+    "adapter_for",
+    "read_firms",
+    "read_profiles",
+    "strict",
+    "validate_file",
+]
 
 SourceFormat = Literal["profile", "tushare"]
 MAX_SHOWN = 20
@@ -34,12 +52,49 @@ def adapter_for(source_format: str) -> Adapter | None:
     raise InputError("--source", f"unknown source format {source_format!r} (profile or tushare)")
 
 
-class ProblemRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    row: int | str
-    column: str
-    value: str
-    expected: str
+class ContractProblems:
+    """The bad values of one input, counted over all its batches (see the module docstring).
+
+    :meth:`add` each batch as it is read; :meth:`error` is the one wording of the result.
+    """
+
+    def __init__(self, source: str = "") -> None:
+        self.source = source
+        self.total = 0  # bad values (and structurally broken rows) in every batch added
+        self.shown: list[Problem] = []  # the first MAX_SHOWN of them, in input order
+
+    def add(self, batch: Profiles) -> bool:
+        """Count ``batch``'s problems; whether it had none."""
+        self.source = self.source or batch.source
+        count = batch.problem_count()
+        if count:
+            self.total += count
+            if len(self.shown) < MAX_SHOWN:
+                self.shown += batch.problems(MAX_SHOWN - len(self.shown))
+        return count == 0
+
+    @property
+    def failed(self) -> bool:
+        return self.total > 0
+
+    def error(self) -> ProfileValidationError | None:
+        """The error the strict policy raises, or ``None`` when nothing was bad."""
+        return ProfileValidationError(self.source, self.shown, self.total) if self.total else None
+
+    def raise_if_failed(self) -> None:
+        error = self.error()
+        if error is not None:
+            raise error
+
+
+def strict(batches: Iterable[Profiles]) -> Iterator[Profiles]:
+    """The batches, while every one is clean. At the first bad batch nothing more is yielded:
+    the rest are read only to count their problems, then :class:`ProfileValidationError`."""
+    problems = ContractProblems()
+    for batch in batches:
+        if problems.add(batch) and not problems.failed:
+            yield batch
+    problems.raise_if_failed()
 
 
 class ValidationReport(BaseModel):
@@ -54,11 +109,17 @@ class ValidationReport(BaseModel):
     columns_carried: list[str]
     unknown_per_column: dict[str, int]
     total_problems: int
-    problems: list[ProblemRecord]
+    problems: list[Problem]
 
     @property
     def ok(self) -> bool:
         return self.total_problems == 0
+
+    def error(self) -> ProfileValidationError | None:
+        """The file's problems worded as the strict readers word them (``None`` if it is ok)."""
+        if self.ok:
+            return None
+        return ProfileValidationError(self.source, self.problems, self.total_problems)
 
 
 def _unknown_count(col_kind: Kind, values: np.ndarray | pa.Array) -> int:
@@ -84,11 +145,11 @@ def validate_file(
     Unknown counts are over the valid rows (a rejected cell is not "unknown"). Issues an
     :class:`~alignscore.exceptions.InputWarning` when no column the rules read is present.
     """
-    rows = valid = total = 0
+    rows = valid = 0
     recognised: list[str] = []
     carried: list[str] = []
     unknown: dict[str, int] = {}
-    problems: list[ProblemRecord] = []
+    problems = ContractProblems(source_name(source))
     for batch in iter_profiles(
         source, encoding=encoding, adapter=adapter_for(source_format), chunk_rows=chunk_rows,
         extra_columns=extra_columns,
@@ -103,15 +164,12 @@ def validate_file(
         for col in COLUMNS:
             if col.name in unknown:
                 unknown[col.name] += _unknown_count(col.kind, good.values[col.name])
-        total += batch.problem_count()
-        if len(problems) < MAX_SHOWN:
-            for p in batch.problems(MAX_SHOWN - len(problems)):
-                problems.append(ProblemRecord(row=p.row, column=p.column, value=p.value, expected=p.expected))
+        problems.add(batch)
     warn_if_nothing_to_score(source_name(source), recognised, rows)
     return ValidationReport(
         source=source_name(source), rows=rows, valid_rows=valid, rejected_rows=rows - valid,
         columns_recognised=recognised, columns_carried=carried, unknown_per_column=unknown,
-        total_problems=total, problems=problems,
+        total_problems=problems.total, problems=problems.shown,
     )  # fmt: skip
 
 
@@ -150,13 +208,10 @@ def read_profiles(
     """Read and parse every firm of ``source`` once, strictly (as :func:`read_firms`, which
     builds its frame from these): the parsed batches, which the Scorer explains as they are,
     with each row's number as the user counts it in the file."""
-    batches = []
-    for batch in iter_profiles(
+    batches = iter_profiles(
         source, encoding=encoding, adapter=adapter_for(source_format), extra_columns=extra_columns
-    ):  # fmt: skip
-        raise_on_problems(batch)
-        batches.append(batch)
-    return batches
+    )
+    return list(strict(batches))
 
 
 #: Contract columns that identify a firm or a row but give the rules nothing to go on.
@@ -178,7 +233,6 @@ def warn_if_nothing_to_score(source: str, present: list[str] | tuple[str, ...], 
 
 
 def raise_on_problems(batch: Profiles) -> None:
-    """Strict mode: a batch with any bad value raises, listing the first problems."""
-    total = batch.problem_count()
-    if total:
-        raise ProfileValidationError(batch.source, batch.problems(MAX_SHOWN), total)
+    """The strict policy for an input read as one batch (training data)."""
+    for _ in strict([batch]):
+        pass

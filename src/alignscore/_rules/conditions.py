@@ -12,7 +12,6 @@ Evaluation is three-valued (Kleene logic): every node returns two boolean masks 
 
 from __future__ import annotations
 
-import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import numpy as np
 
 from alignscore._contract.cells import category_key
 from alignscore._contract.columns import COLUMNS, Kind
+from alignscore._core.suggest import best
 from alignscore._core.vocabulary import SECTOR_CLASSES
 from alignscore.exceptions import RulesError
 
@@ -516,10 +516,9 @@ def _fail(file: str, rule_id: str, problem: str, suggestion: str | None = None) 
 def _column_type(name: str, file: str, rule_id: str) -> ColumnType:
     known = rule_columns()
     if name not in known:
-        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
         raise _fail(
             file, rule_id, f"unknown column {name!r} in condition",
-            repr(close[0]) if close else None,
+            best(name, sorted(known)),
         )  # fmt: skip
     return known[name]
 
@@ -570,10 +569,9 @@ def _category_value(leaf: Leaf, ctype: ColumnType, file: str, rule_id: str) -> A
     for item in raw if isinstance(raw, list) else [raw]:
         code = by_key.get(category_key(str(item)))
         if code is None:
-            close = difflib.get_close_matches(str(item), ctype.vocabulary, n=1, cutoff=0.5)
             raise _fail(
                 file, rule_id, f"{item!r} is not in the vocabulary of {leaf.column!r}",
-                repr(close[0]) if close else None,
+                best(str(item), ctype.vocabulary),
             )  # fmt: skip
         codes.append(code)
     return tuple(codes) if listy else codes[0]

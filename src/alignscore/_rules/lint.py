@@ -1,10 +1,11 @@
 """Check a rules directory for every problem at once, and list its rules.
 
-:func:`check_rules` is what ``alignscore rules check`` runs. Unlike :meth:`RuleSet.load`, which
-stops at the first problem, it loads each file independently with the same helpers, keeps going
-past a broken file or rule, and then lints what loaded:
+:func:`check_rules` is what ``alignscore rules check`` runs: every problem the one loader
+(``loader.py``) gathers (the same problems :meth:`RuleSet.load` raises the first of: malformed
+files, unknown keys, columns and values, duplicate rule ids, favour rules that could fire on an
+absent value, evidence quotes not in their seed), and then the checks only the lint makes, on
+the rules that loaded:
 
-- duplicate rule ids (across files);
 - unreachable conditions: a conjunction (an ``all``, or a lone leaf) that no firm can satisfy,
   such as ``gte 0.5`` and ``lt 0.3`` on one column, ``equals a`` and ``equals b``, ``is_true``
   and ``is_false``, ``is_unknown`` beside a test of the value, a threshold outside the column's
@@ -12,29 +13,21 @@ past a broken file or rule, and then lints what loaded:
   ended before 2000-01-01;
 - duplicate conditions: two favour rules with the same condition whose effective windows
   overlap, with the same sign ("duplicate condition") or opposite signs ("contradictory pair");
-- favour rules that could fire on an absent value (``false``, ``0``, ``private``, ``unlisted``);
-- unused sector classes: a class of ``taxonomy.yaml`` that no rule refers to (``other``, the residual class that is neither favoured nor targeted, is exempt);
-- evidence quotes that are not in the seed they cite (all of them, not only the first).
+- unused sector classes: a class of ``taxonomy.yaml`` that no rule refers to (``other``, the residual class that is neither favoured nor targeted, is exempt).
 
 :func:`rules_table` is what ``alignscore rules list`` prints.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from alignscore._contract.columns import SECTORS, Kind, column
-from alignscore._core.resources import bundled
-from alignscore._core.safe_yaml import load_yaml
 from alignscore._core.vocabulary import SECTOR_CLASSES
 from alignscore.exceptions import RulesError
 
@@ -47,24 +40,9 @@ from .conditions import (
     NotNode,
     rule_columns,
 )
-from .evidence import Seeds
-from .ruleset import (
-    TAXONOMY_FILE,
-    CompiledRule,
-    RuleSet,
-    _check_evidence,
-    _validated,
-    compile_rule,
-    stray_files,
-    taxonomy_problems,
-)
-from .schema import (
-    Evidence,
-    Rule,
-    RuleFile,
-    TaxonomyFile,
-    format_errors,
-)
+from .loader import TAXONOMY_FILE, CompiledRule, load_rules
+from .ruleset import RuleSet
+from .schema import Rule, TaxonomyFile
 
 __all__ = ["EARLIEST", "check_rules", "rules_table"]
 
@@ -85,140 +63,15 @@ def check_rules(directory: Path | None = None, seeds: Path | None = None) -> lis
 
     An empty list means the directory loads with :meth:`RuleSet.load` and passes every lint.
     """
-    root = Path(directory) if directory is not None else bundled("rules")
-    seed_dir = Path(seeds) if seeds is not None else bundled("seeds")
-    if not root.is_dir():
-        return [RulesError(root, "is not a directory of rules files")]
-    problems: list[RulesError] = []
-    seeds_: Seeds | None = Seeds(seed_dir)
-    if not seed_dir.is_dir():
-        problems.append(RulesError(seed_dir, "is not a directory of seed articles"))
-        seeds_ = None
-
-    taxonomy = _load_taxonomy(root / TAXONOMY_FILE, seeds_, problems)
-
-    loaded: list[CompiledRule] = []
-    seen: dict[str, Path] = {}
-    rule_files = [
-        p for p in sorted(root.glob("*.yaml")) if p.name != TAXONOMY_FILE
-    ]
-    if not rule_files:
-        problems.append(RulesError(root, "holds no rule files"))
-    problems.extend(stray_files(root))
-    for path in rule_files:
-        loaded.extend(_load_rule_file(path, seeds_, seen, problems))
-
-    sector_class = _class_of_sector(taxonomy)
-    for rule in loaded:
+    loaded = load_rules(directory, seeds)
+    problems = list(loaded.problems)
+    sector_class = _class_of_sector(loaded.taxonomy)
+    for rule in loaded.rules:
         problems.extend(_unreachable(rule, sector_class))
-    problems.extend(_duplicate_conditions(loaded))
-    if taxonomy is not None:
-        problems.extend(_unused_classes(taxonomy, loaded, root / TAXONOMY_FILE))
+    problems.extend(_duplicate_conditions(loaded.rules))
+    if loaded.taxonomy is not None:
+        problems.extend(_unused_classes(loaded.taxonomy, loaded.rules, loaded.root / TAXONOMY_FILE))
     return problems
-
-
-_FAILED = object()
-
-
-def _load(path: Path, problems: list[RulesError]) -> Any:
-    """The file's YAML data, or :data:`_FAILED` (with the problem recorded)."""
-    if not os.path.lexists(path):
-        problems.append(RulesError(path, "missing: a rules directory needs this file"))
-        return _FAILED
-    try:
-        return load_yaml(path)
-    except RulesError as exc:
-        problems.append(exc)
-        return _FAILED
-
-
-def _validate_all(model: type[BaseModel], data: Any, path: Path, problems: list[RulesError]) -> Any:
-    """``data`` validated as ``model``, or ``None`` with every validation problem recorded."""
-    try:
-        return _validated(model, data, path)
-    except RulesError as first:
-        if not isinstance(data, dict) or data.get("schema_version") != 1:
-            problems.append(first)  # not a mapping, or the wrong schema version: nothing else
-            return None
-        try:
-            model.model_validate(data)
-        except ValidationError as exc:
-            for rule_id, problem, suggestion in format_errors(exc, model, data):
-                problems.append(RulesError(path, problem, rule_id=rule_id, suggestion=suggestion))
-        else:  # pragma: no cover - _validated only fails on what model_validate refuses
-            problems.append(first)
-        return None
-
-
-def _evidence(
-    items: list[Evidence],
-    seeds: Seeds | None,
-    path: Path,
-    rule_id: str | None,
-    problems: list[RulesError],
-) -> None:
-    """Check each quote on its own, so that every missing quote is reported."""
-    if seeds is None:
-        return
-    for ev in items:
-        try:
-            _check_evidence([ev], seeds, path, rule_id)
-        except RulesError as exc:
-            problems.append(exc)
-
-
-def _load_taxonomy(
-    path: Path, seeds: Seeds | None, problems: list[RulesError]
-) -> TaxonomyFile | None:
-    data = _load(path, problems)
-    if data is _FAILED:
-        return None
-    spec = _validate_all(TaxonomyFile, data, path, problems)
-    if spec is None:
-        return None
-    for sc in spec.sector_classes:
-        _evidence(sc.evidence, seeds, path, None, problems)
-    _evidence(spec.talent_clusters.evidence, seeds, path, None, problems)
-    problems.extend(taxonomy_problems(spec, path))
-    return spec
-
-
-def _load_rule_file(
-    path: Path, seeds: Seeds | None, seen: dict[str, Path], problems: list[RulesError]
-) -> list[CompiledRule]:
-    data = _load(path, problems)
-    if data is _FAILED:
-        return []
-    spec = _validate_all(RuleFile, data, path, problems)
-    if spec is not None:
-        rules: list[Rule] = list(spec.rules)
-    else:  # keep checking the rules of a broken file that are fine on their own
-        rules = []
-        ok = isinstance(data, dict) and data.get("schema_version") == 1
-        items = data.get("rules") if ok else None
-        for item in items if isinstance(items, list) else []:
-            with contextlib.suppress(ValidationError):  # already reported by _validate_all
-                rules.append(Rule.model_validate(item))
-    out: list[CompiledRule] = []
-    for rule in rules:
-        duplicate = rule.id in seen
-        if duplicate:
-            problems.append(
-                RulesError(
-                    path, f"duplicate rule id (also in {seen[rule.id].name})", rule_id=rule.id
-                )
-            )
-        else:
-            seen[rule.id] = path
-        try:
-            node = compile_rule(rule, str(path))
-        except RulesError as exc:
-            problems.append(exc)
-            node = None
-        _evidence(rule.evidence, seeds, path, rule.id, problems)
-        if node is not None and not duplicate:
-            out.append(CompiledRule(rule, node, str(path)))
-    return out
 
 
 # --- lints ---------------------------------------------------------------------------------
@@ -488,7 +341,7 @@ def rules_table(ruleset: RuleSet) -> list[dict[str, Any]]:
                 "effective_to": _iso(spec.effective_to),
                 "condition": rule.node.describe(),
                 "rationale": spec.rationale,
-                "file": rule.file,
+                "file": Path(rule.file).name,
                 "evidence": [{"source": ev.source, "quote": ev.quote} for ev in spec.evidence],
             }
         )

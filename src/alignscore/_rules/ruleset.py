@@ -1,49 +1,33 @@
-"""A rules directory, loaded, checked against the contract and the seeds, and compiled.
+"""A rules directory, loaded and compiled, and run over a batch of firms.
 
-:meth:`RuleSet.load` reads ``taxonomy.yaml`` and every other ``*.yaml`` file as rule files (in
-file-name order), validates each with the strict models of ``_rules_schema.py``, compiles every
-condition (``_conditions.py``), checks that a favour rule can fire only on a fact the firm has
-(never on an absent value) and that each evidence quote stands in the seed it cites. Any problem
-is a :class:`RulesError` naming the file and the rule. :meth:`RuleSet.evaluate` then runs all
-rules over a batch of firms at once, giving each rule's state and each favour rule's *units*
-(1 when a yes/no rule fires, the measured amount for a graded signal, 0 otherwise): the
-scorecard's inputs.
+:meth:`RuleSet.load` loads a rules directory with the one loader (``loader.py``), which gathers
+every problem, and raises the first: a :class:`RulesError` naming the file and the rule.
+:meth:`RuleSet.evaluate` then runs all rules over a batch of firms at once, giving each rule's
+state and each favour rule's *units* (1 when a yes/no rule fires, the measured amount for a
+graded signal, 0 otherwise): the scorecard's inputs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 
 from alignscore._contract.columns import PROVINCES, SECTORS
-from alignscore._core.resources import bundled
 from alignscore._core.safe_read import read_regular
-from alignscore._core.safe_yaml import MAX_BYTES, load_yaml
+from alignscore._core.safe_yaml import MAX_BYTES
 from alignscore._core.vocabulary import SECTOR_CLASSES
-from alignscore.exceptions import RulesError
 
-from .conditions import (
-    GradedNode,
-    Node,
-    absence_problems,
-    compile_condition,
-    compile_graded,
-    rule_columns,
-)
+from .conditions import rule_columns
 from .evidence import Seeds
-from .schema import Evidence, Rule, RuleFile, TaxonomyFile, format_errors
+from .loader import TAXONOMY_FILE, CompiledRule, load_rules
+from .schema import Rule, TaxonomyFile
 
-__all__ = ["STATE_NAMES", "CompiledRule", "RuleResults", "RuleSet"]
-
-TAXONOMY_FILE = "taxonomy.yaml"
+__all__ = ["STATE_NAMES", "TAXONOMY_FILE", "CompiledRule", "RuleResults", "RuleSet"]
 
 #: Rule states in :attr:`RuleResults.states`.
 FIRED, NOT_FIRED, NOT_EVALUABLE, NOT_IN_EFFECT = 1, 0, -1, -2
@@ -53,31 +37,6 @@ STATE_NAMES = {
     NOT_EVALUABLE: "not evaluable",
     NOT_IN_EFFECT: "not in effect",
 }
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    spec: Rule
-    node: Node
-    file: str
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def graded(self) -> GradedNode | None:
-        return self.node if isinstance(self.node, GradedNode) else None
-
-    @property
-    def direction(self) -> str:
-        """The way the data may move this rule's weight: the sign of the analysts' prior."""
-        return "increasing" if (self.spec.weight or 0.0) > 0 else "decreasing"
-
-    @property
-    def max_units(self) -> float:
-        graded = self.graded
-        return graded.cap if graded is not None else 1.0
 
 
 @dataclass
@@ -97,40 +56,6 @@ class RuleResults:
         return self.by_rule.T
 
 
-def _validated(model: type[BaseModel], data: Any, path: Path) -> Any:
-    if not isinstance(data, dict):
-        raise RulesError(path, "expected a mapping at the top level (schema_version: 1, ...)")
-    if data.get("schema_version") not in (1, None) or "schema_version" not in data:
-        got = data.get("schema_version")
-        raise RulesError(path, f"schema_version must be 1 (got {got!r})")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        rule_id, problem, suggestion = format_errors(exc, model, data)[0]
-        raise RulesError(path, problem, rule_id=rule_id, suggestion=suggestion) from None
-
-
-def _check_evidence(
-    items: list[Evidence], seeds: Seeds, path: Path, rule_id: str | None
-) -> None:
-    names = seeds.names()
-    for ev in items:
-        if ev.source not in names:
-            import difflib
-
-            close = difflib.get_close_matches(ev.source, names, n=1, cutoff=0.3)
-            raise RulesError(
-                path, f"evidence cites seed {ev.source!r}, which is not in {seeds.directory}",
-                rule_id=rule_id, suggestion=repr(close[0]) if close else None,
-            )  # fmt: skip
-        if not seeds.contains(ev.source, ev.quote):
-            raise RulesError(
-                path,
-                f"evidence quote not found in {ev.source}: {ev.quote[:80]!r}",
-                rule_id=rule_id,
-            )
-
-
 @dataclass(frozen=True)
 class Taxonomy:
     """Sector classes and talent clusters, as lookup tables over category codes."""
@@ -140,9 +65,8 @@ class Taxonomy:
     cluster_of_province: np.ndarray  # float, len(PROVINCES) + 1; NaN for unknown
 
     @classmethod
-    def from_spec(cls, spec: TaxonomyFile, path: Path) -> Taxonomy:
-        for problem in taxonomy_problems(spec, path):
-            raise problem
+    def from_spec(cls, spec: TaxonomyFile) -> Taxonomy:
+        """The lookup tables of a taxonomy the loader found no problem in."""
         lut = np.full(len(SECTORS) + 1, -1, dtype=np.int16)
         for sc in spec.sector_classes:
             for sector in sc.sectors:
@@ -152,32 +76,6 @@ class Taxonomy:
         for p in spec.talent_clusters.provinces:
             clusters[PROVINCES.index(p)] = 1.0
         return cls(spec, lut, clusters)
-
-
-def taxonomy_problems(spec: TaxonomyFile, path: Path) -> Iterator[RulesError]:
-    """Every problem of a taxonomy: unknown or doubly classed sectors, sectors without a class,
-    unknown provinces (the loader raises the first; ``rules check`` lists them all)."""
-    import difflib
-
-    class_of: dict[str, str] = {}
-    for sc in spec.sector_classes:
-        for sector in sc.sectors:
-            if sector not in SECTORS:
-                close = difflib.get_close_matches(sector, SECTORS, n=1)
-                yield RulesError(
-                    path, f"class {sc.class_!r} lists unknown sector {sector!r}",
-                    suggestion=repr(close[0]) if close else None,
-                )  # fmt: skip
-            elif sector in class_of:
-                yield RulesError(path, f"sector {sector!r} is in two classes")
-            else:
-                class_of[sector] = sc.class_
-    missing = [s for s in SECTORS if s not in class_of]
-    if missing:
-        yield RulesError(path, f"sectors without a class: {', '.join(missing)}")
-    for p in spec.talent_clusters.provinces:
-        if p not in PROVINCES:
-            yield RulesError(path, f"talent_clusters lists unknown province {p!r}")
 
 
 class RuleSet:
@@ -215,41 +113,14 @@ class RuleSet:
 
     @classmethod
     def load(cls, directory: str | Path | None = None, seeds: str | Path | None = None) -> RuleSet:
-        """Load the rules in ``directory`` (default: the bundled rules)."""
-        root = Path(directory) if directory is not None else bundled("rules")
-        seed_dir = Path(seeds) if seeds is not None else bundled("seeds")
-        if not root.is_dir():
-            raise RulesError(root, "is not a directory of rules files")
-        seeds_ = Seeds(seed_dir)
-        files = sorted(root.glob("*.yaml"))
-        for problem in stray_files(root):
-            raise problem
-        taxonomy_path = root / TAXONOMY_FILE
-        if not os.path.lexists(taxonomy_path):
-            raise RulesError(taxonomy_path, "missing: a rules directory needs this file")
-        tax_spec = _validated(TaxonomyFile, load_yaml(taxonomy_path), taxonomy_path)
-        for sc in tax_spec.sector_classes:
-            _check_evidence(sc.evidence, seeds_, taxonomy_path, None)
-        _check_evidence(tax_spec.talent_clusters.evidence, seeds_, taxonomy_path, None)
-        taxonomy = Taxonomy.from_spec(tax_spec, taxonomy_path)
-        compiled: list[CompiledRule] = []
-        seen: dict[str, Path] = {}
-        for path in files:
-            if path.name == TAXONOMY_FILE:
-                continue
-            spec = _validated(RuleFile, load_yaml(path), path)
-            for rule in spec.rules:
-                if rule.id in seen:
-                    raise RulesError(
-                        path, f"duplicate rule id (also in {seen[rule.id].name})", rule_id=rule.id
-                    )
-                seen[rule.id] = path
-                node = compile_rule(rule, str(path))
-                _check_evidence(rule.evidence, seeds_, path, rule.id)
-                compiled.append(CompiledRule(rule, node, path.name))
-        if not compiled:
-            raise RulesError(root, "holds no rule files")
-        return cls(root, compiled, taxonomy, seeds_, _hash_files(files))
+        """Load the rules in ``directory`` (default: the bundled rules); raise the first
+        problem (``alignscore rules check`` lists them all)."""
+        loaded = load_rules(directory, seeds)
+        if loaded.problems:
+            raise loaded.problems[0]
+        assert loaded.taxonomy is not None  # no problem: the taxonomy loaded
+        taxonomy = Taxonomy.from_spec(loaded.taxonomy)
+        return cls(loaded.root, loaded.rules, taxonomy, loaded.seeds, _hash_files(loaded.files))
 
     # --- evaluation ------------------------------------------------------------------------
 
@@ -317,32 +188,6 @@ def _active(rule: Rule, dates: np.ndarray) -> np.ndarray | None:
     if rule.effective_to is not None:
         active &= dates <= np.datetime64(rule.effective_to, "D")
     return active
-
-
-def compile_rule(rule: Rule, file: str) -> Node:
-    """Compile a rule's condition (or graded signal), and refuse a favour rule that could fire
-    on an absent value (so that writing ``false`` or ``0`` where a field was blank could move
-    a score)."""
-    if rule.graded is not None:
-        node: Node = compile_graded(rule.graded, rule.condition, file, rule.id)
-    else:
-        node = compile_condition(rule.condition, file, rule.id)
-    if rule.kind == "favour":
-        for problem in absence_problems(node):
-            raise RulesError(file, f"a favour rule must fire only on a fact the firm has: {problem}", rule_id=rule.id)
-    return node
-
-
-def stray_files(root: Path) -> Iterator[RulesError]:
-    """Files that look like rules files but would not be read (``x.yml``, ``x.YAML``): an
-    error each, rather than a rule silently left out."""
-    for path in sorted(root.iterdir()):
-        suffix = path.suffix
-        if suffix != ".yaml" and suffix.lower() in (".yaml", ".yml"):
-            yield RulesError(
-                path, "would not be read: rules files end in '.yaml' (rename it, or move it "
-                "out of the rules directory)",
-            )  # fmt: skip
 
 
 def _hash_files(files: list[Path]) -> str:

@@ -9,12 +9,14 @@ errors into one line naming the place, with a "did you mean" for a misspelt key.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 from pydantic import model_validator as _model_validator
+
+from alignscore._core.suggest import best
+from alignscore.exceptions import RulesError
 
 __all__ = [
     "OPERATORS",
@@ -197,9 +199,10 @@ def _allowed_keys(loc: tuple[Any, ...], top: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list[tuple[str | None, str, str | None]]:
-    """Turn pydantic's errors into ``(rule_id, problem, suggestion)`` triples."""
-    out: list[tuple[str | None, str, str | None]] = []
+def format_errors(exc: ValidationError, top: type[BaseModel], data: Any, file: Any) -> list[RulesError]:
+    """Turn pydantic's errors about ``file`` into one :class:`RulesError` each, naming the rule
+    id and the key (a dotted path within the rule, or within the file outside a rule)."""
+    out: list[RulesError] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         rule_id = None
@@ -213,16 +216,14 @@ def format_errors(exc: ValidationError, top: type[BaseModel], data: Any) -> list
         suggestion = None
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            close = difflib.get_close_matches(key, _allowed_keys(loc, top), n=1, cutoff=0.5)
-            suggestion = repr(close[0]) if close else None
+            suggestion = best(key, _allowed_keys(loc, top))
             problem = f"unknown key {key!r}" + (f" in {where.rsplit('.', 1)[0]}" if "." in where else "")
         elif err["type"] == "literal_error" and loc and loc[-1] == "op":
             got = err.get("input")
-            close = difflib.get_close_matches(str(got), OPERATORS, n=1, cutoff=0.5)
-            suggestion = repr(close[0]) if close else None
+            suggestion = best(str(got), OPERATORS)
             problem = f"{where}: unknown operator {got!r} (operators: {', '.join(OPERATORS)})"
         else:
             message = err["msg"].removeprefix("Value error, ")
             problem = f"{where}: {message}" if where else message
-        out.append((rule_id, problem, suggestion))
+        out.append(RulesError(file, problem, rule_id=rule_id, suggestion=suggestion, key=where or None))
     return out

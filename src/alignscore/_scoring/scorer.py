@@ -15,7 +15,6 @@ faces, kept apart by name:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ import pyarrow as pa
 from alignscore._contract.firm import FirmProfile
 from alignscore._contract.profiles import Profiles
 from alignscore._contract.read import Chunk, iter_chunks, iter_profiles, ordered_map, source_name
-from alignscore._contract.validate import raise_on_problems
+from alignscore._contract.validate import ContractProblems, strict
 from alignscore._core.resources import bundled
+from alignscore._core.suggest import closest
 from alignscore._model.persist import load_scorecard_file
 from alignscore._model.scorecard import Scorecard
 from alignscore._rules.ruleset import RuleSet
@@ -268,16 +268,20 @@ class Scorer:
             if len(X) == 0:  # no rows: the columns alone, typed as a scored frame's would be
                 empty = self.score_frame(pd.DataFrame({"name": ["-"]}), errors=errors).iloc[:0]
                 return pd.concat([X, empty.drop(columns=["name"]).set_axis(X.index[:0])], axis=1)
+        problems = ContractProblems()  # errors="raise": the strict policy, over every chunk
+
         def work(chunk: Chunk) -> tuple[Profiles, dict[str, Any]]:
             batch = chunk.parse()
-            if errors == "raise":
-                raise_on_problems(batch)
+            if errors == "raise" and (problems.failed or batch.problem_count()):
+                return batch, {}  # failed: the chunk is only counted, not scored
             good = batch.take(~batch.bad) if batch.bad.any() else batch
             return batch, self._result_columns(good)
 
         self._engine()  # load once, before the threads start
         parts: dict[str, list] = {}
         for batch, columns in ordered_map(work, self._chunks(X)):
+            if errors == "raise" and (not problems.add(batch) or problems.failed):
+                continue
             good_mask = ~batch.bad
             for name, values in columns.items():
                 parts.setdefault(name, []).append(_expand(values, good_mask))
@@ -286,6 +290,7 @@ class Scorer:
                 if batch.bad.any():
                     reasons[batch.bad] = batch.reasons()
                 parts.setdefault("rejected", []).append(reasons)
+        problems.raise_if_failed()
         results = pd.DataFrame({name: _concat(chunks) for name, chunks in parts.items()})
         base = X if isinstance(X, pd.DataFrame) else None
         if base is None:
@@ -301,8 +306,7 @@ class Scorer:
         """Full explanations for every firm in ``X``, produced a few hundred at a time, so that
         a caller writing each one out (``write_reports``) never holds them all."""
         del source  # named by the caller's messages; kept for symmetry with :meth:`explain`
-        for batch in self._batches(X):
-            raise_on_problems(batch)
+        for batch in strict(self._batches(X)):
             arrays = self._score_arrays(batch)
             for start in range(0, len(batch), self.EXPLAIN_BATCH):
                 rows = list(range(start, min(start + self.EXPLAIN_BATCH, len(batch))))
@@ -329,8 +333,7 @@ class Scorer:
         key = _name_key(firm)
         out: list[ScoreResult] = []
         names_seen: dict[str, None] = {}
-        for batch in self._batches(X):
-            raise_on_problems(batch)
+        for batch in strict(self._batches(X)):
             names = batch.values["name"].to_pylist()
             rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
             names_seen.update(dict.fromkeys(n for n in names if n is not None))
@@ -345,7 +348,7 @@ class Scorer:
             raise AmbiguousFirmError(firm, where, [(r.name, firm_location(r, offset)) for r in out])
         if not out:
             seen = list(names_seen)
-            close = difflib.get_close_matches(firm, seen, n=3, cutoff=0.4)
+            close = closest(firm, seen, n=3)
             folded = firm.casefold()
             within = [n for n in seen if folded in n.casefold()]
             raise UnknownFirmError(firm, where, list(dict.fromkeys(within + close))[:3])
@@ -429,8 +432,7 @@ class Scorer:
         """Per row of ``X``, in order: the model's log-odds and its (bounded) probability.
         Any value that breaks the contract raises, as in :meth:`score_frame`."""
         log_odds, probability = [], []
-        for batch in self._batches(X):
-            raise_on_problems(batch)
+        for batch in strict(self._batches(X)):
             arrays = self._score_arrays(batch)
             log_odds.append(arrays.log_odds)
             probability.append(arrays.probability)

@@ -42,10 +42,10 @@ from alignscore._contract.read import (
     ordered_map,
     source_name,
 )
-from alignscore._contract.validate import MAX_SHOWN, adapter_for
+from alignscore._contract.validate import ContractProblems, adapter_for
 from alignscore._core.atomic_write import STDIO, atomic_path, check_distinct, os_errors
 from alignscore._core.spreadsheet import csv_writable, escape_formula, escape_name
-from alignscore.exceptions import InputWarning, OutputError, ProfileValidationError
+from alignscore.exceptions import InputWarning, OutputError
 
 from .scorer import RESULT_COLUMNS, Scorer
 
@@ -278,8 +278,7 @@ def score_file(
     check_not_shadowing(first.table.column_names, source_name(source), reserved)
     typed = writer.kind != ".csv"
     scorer._engine()  # load rules and model once, before the worker threads start
-    problems: list = []
-    total_problems = 0
+    problems = ContractProblems(source_name(source))
     strict_failed = False
 
     covered = False  # has any scored row a fact the rules read?
@@ -310,9 +309,7 @@ def score_file(
             summary.rows += len(batch) + len(batch.structural)
             if n_bad and reject_writer is None:
                 strict_failed = True
-                total_problems += batch.problem_count()
-                if len(problems) < MAX_SHOWN:
-                    problems.extend(batch.problems(MAX_SHOWN - len(problems)))
+                problems.add(batch)
             if strict_failed:
                 continue
             if table is not None:
@@ -323,8 +320,7 @@ def score_file(
                 summary.rejected += n_bad
             if progress is not None:
                 progress(len(batch) + len(batch.structural))
-        if strict_failed:
-            raise ProfileValidationError(source_name(source), problems, total_problems)
+        problems.raise_if_failed()
         if summary.scored == 0:  # every row rejected: still a header (or schema) in the output
             none = batch.take(np.zeros(len(batch), dtype=bool))
             writer.write(_result_table(_typed(none.raw, none) if typed else none.raw, scorer._result_columns(none)))
