@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from alignscore import RuleSet, synthetic_firms
 from alignscore._contract.columns import OWNERSHIPS, PROFILE_COLUMNS, PROVINCES, SECTORS, VENUES
-from alignscore._contract.synthetic import synthetic_firms
 from alignscore._model.persist import save_scorecard
-from alignscore._rules.ruleset import RuleSet
 
 AS_OF = "2023-06-30"
 
@@ -114,7 +113,7 @@ def labelled_frame(n: int = 160, seed: int = 7) -> tuple[pd.DataFrame, np.ndarra
 
 def fitted_scorer(rules: str | Path | None = None):
     """A :class:`~alignscore.Scorer` trained in memory on :func:`labelled_frame`."""
-    from alignscore._scoring.scorer import Scorer
+    from alignscore import Scorer
 
     frame, y = labelled_frame()
     return Scorer(rules=rules, as_of=AS_OF).fit(frame, y)

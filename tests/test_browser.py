@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._report.render import SECTIONS, render, waterfall_data
-from alignscore._report.write import write_reports
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
+from alignscore import Scorer, ScoreResult, render, write_reports
+from alignscore._report.render import SECTIONS, waterfall_data
 
 pytestmark = pytest.mark.browser
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pydantic
 import pytest
 
+from alignscore import FirmProfile, read_firms
 from alignscore._contract.cells import category_key
 from alignscore._contract.columns import (
     CONTEXT_COLUMNS,
@@ -32,8 +33,6 @@ from alignscore._contract.columns import (
     Kind,
     column,
 )
-from alignscore._contract.firm import FirmProfile
-from alignscore._contract.validate import read_firms
 from alignscore.exceptions import ProfileValidationError
 
 DOC = Path(__file__).parents[1] / "docs" / "firm-profile.md"

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._report.render import render
+from alignscore import Scorer, render
 from alignscore._report.write import safe_slug
-from alignscore._scoring.scorer import Scorer
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALIGNSCORE_UPDATE_GOLDEN") == "1"

@@ -34,9 +34,10 @@ from alignscore import (
     OutputError,
     ProfileValidationError,
     Scorer,
+    read_firms,
     score_file,
+    validate_file,
 )
-from alignscore._contract.validate import read_firms, validate_file
 from alignscore.cli import app
 from tests import strategies
 
@@ -396,6 +397,7 @@ def test_existing_output_keeps_its_permissions(good: Path, tmp_path: Path, model
     assert out.read_text(encoding="utf-8").startswith('"name"')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_terminating_signals_leave_no_partial_file(signum: int, tmp_path: Path, model_dir: Path) -> None:
     source = tmp_path / "many.csv"
@@ -459,6 +461,7 @@ def test_version() -> None:
     assert result.output.strip() == f"alignscore {alignscore.__version__}"
 
 
+@pytest.mark.slow
 def test_stdin_and_stdout(model_dir: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "alignscore", "score", "-", "-o", "-", "--quiet", "--model", str(model_dir)],

@@ -82,6 +82,7 @@ _PIECES = st.sampled_from([
 ])  # fmt: skip
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=st.one_of(st.binary(max_size=300), st.lists(_PIECES, max_size=60).map(b"".join)))
 def test_random_bytes(data: bytes, model_dir: Path) -> None:
@@ -108,6 +109,7 @@ _CELL = st.one_of(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     header=st.lists(_HEADER, min_size=1, max_size=6),
@@ -147,6 +149,7 @@ _ARRAYS = [
 ]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     columns=st.lists(

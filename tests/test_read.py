@@ -20,10 +20,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from alignscore import read_firms, validate_file
 from alignscore._contract import read as _read
 from alignscore._contract.columns import PROFILE_COLUMNS, Kind
 from alignscore._contract.read import iter_profiles
-from alignscore._contract.validate import adapter_for, read_firms, validate_file
+from alignscore._contract.validate import adapter_for
 from alignscore.exceptions import InputError, Problem, ProfileValidationError
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from alignscore import Scorer, ScoreResult
 from alignscore._report.render import (
     SECTIONS,
     TINY_CONTRIBUTION,
@@ -24,8 +25,6 @@ from alignscore._report.render import (
     render_index,
     waterfall_data,
 )
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
 
 AS_OF = "2023-06-30"
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -410,8 +409,8 @@ def test_templates_ship_with_the_package() -> None:
 
 
 def _prior_scorer() -> Scorer:
+    from alignscore import RuleSet
     from alignscore._model.scorecard import Scorecard
-    from alignscore._rules.ruleset import RuleSet
     from alignscore._scoring.engine import Engine
 
     ruleset = RuleSet.load()

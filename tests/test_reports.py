@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 import pytest
 from markupsafe import escape
 
+from alignscore import Scorer, ScoreResult
 from alignscore._report.write import (
     MANIFEST,
     MAX_SLUG_LENGTH,
@@ -19,8 +20,6 @@ from alignscore._report.write import (
     write_reports,
     write_text,
 )
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
 from alignscore.exceptions import OutputError
 
 AS_OF = "2023-06-30"

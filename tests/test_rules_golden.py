@@ -18,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from alignscore import RuleSet
 from alignscore._contract.profiles import parse_table
-from alignscore._rules.ruleset import FIRED, STATE_NAMES, RuleSet
+from alignscore._rules.ruleset import FIRED, STATE_NAMES
 
 CASES_FILE = Path(__file__).parent / "golden" / "rules_cases.csv"
 EXPECTATIONS = ("must_fire", "must_not_fire", "graded_units")

@@ -18,14 +18,13 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from alignscore import RuleSet
 from alignscore._contract.profiles import parse_table
-from alignscore._core.resources import bundled
 from alignscore._core.safe_yaml import MAX_DEPTH
-from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import RulesError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-RULES = bundled("rules")
+RULES = Path(__file__).resolve().parents[1] / "rules"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 MARKER = "@MARKER@"  # stands for a path the python_tag case would create if it ran
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alignscore import read_firms, validate_file
 from alignscore._contract.columns import PROFILE_COLUMNS, PROVINCES, SECTORS
-from alignscore._contract.validate import read_firms, validate_file
 from alignscore.exceptions import InputError, InputWarning, ProfileValidationError
 
 ROOT = Path(__file__).parents[1]
