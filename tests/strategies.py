@@ -3,6 +3,8 @@
 Profiles are drawn as the text a CSV would hold: every contract column gets a valid value or a
 blank (unknown). :func:`labelled_frame` and :func:`build_model_dir` give tests a model without
 the default model in ``models/default/`` (trained elsewhere, and maybe not there yet).
+
+Private imports (allowed in ``tests/test_private_imports.py``): draws values from the contract's vocabulary (_contract.columns) and writes model folders (_model.persist), which the public API does not export.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ the tests are skipped when Chromium is missing (``apt-get install chromium``); i
 environment variable is set) a missing Chromium fails them, because CI must run them.
 
 Run only these: ``python -m pytest -m browser tests/test_browser.py``.
+
+Private imports (allowed in ``tests/test_private_imports.py``): checks the page against the report's sections and waterfall data (_report.render).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ below has good values (with the value they must parse to) and bad values (with w
 must say was expected); the same raw value must give the same result through the file reader
 and through ``FirmProfile`` ("single declaration, never drift"), so each case goes through
 both paths in the same test.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests the column contract (_contract.columns, _contract.cells).
 """
 
 from __future__ import annotations

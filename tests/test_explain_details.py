@@ -3,6 +3,8 @@ learned weight, prior and units, and how the report shows them.
 
 The reference universe is recomputed here by scoring ``data/labelled_firms.csv`` with the same
 :class:`~alignscore.Scorer` the explanations come from.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests peer deciles (_scoring.explain) and the report's Markdown escaping and peer chart (_report.render).
 """
 
 from __future__ import annotations

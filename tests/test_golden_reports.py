@@ -7,6 +7,8 @@ shows up here as a diff. When the change is intended, rewrite the files and revi
 
 Hashes and the version are masked before comparing, so retraining with identical results or a
 version bump does not fail the test; the rules directory (a machine-specific path) too.
+
+Private imports (allowed in ``tests/test_private_imports.py``): names golden files as the report writer does (_report.write).
 """
 
 from __future__ import annotations

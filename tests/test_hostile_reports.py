@@ -8,6 +8,8 @@
   long value with a marker;
 - ``explain --firm`` matches ignoring case, refuses an ambiguous name listing the candidates,
   lists each suggestion once, and names the real file.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests terminal/markup neutralising (_core.text), the index page (_report.render) and the manifest (_report.write).
 """
 
 from __future__ import annotations

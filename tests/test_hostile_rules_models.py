@@ -6,6 +6,8 @@ Models: a valid scorecard directory is built once, copied, and damaged (many dam
 manifest's hash, so the content checks alone must refuse them); :func:`load_scorecard_file`,
 ``Scorer(model=dir)`` and ``alignscore score --model dir`` must refuse it with
 :class:`ModelError` (exit code 2 on the CLI) before any number is used.
+
+Private imports (allowed in ``tests/test_private_imports.py``): forges model folders file by file (_model.persist).
 """
 
 from __future__ import annotations

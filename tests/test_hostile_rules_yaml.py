@@ -4,6 +4,8 @@ Each case is the shipped ``rules/*.yaml`` copied into a temporary directory plus
 (``zz_hostile.yaml``, or a FIFO, device, directory or link in its place). Both
 :meth:`RuleSet.load` and :func:`check_rules` (``alignscore rules check``) must refuse it with
 the pinned message, naming the file, the key and the rule, in well under two seconds.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests seed lookup on hostile seed folders (_rules.evidence).
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ Arrow types go through ``alignscore validate`` and ``alignscore score --rejects`
 
 Whatever the input: the exit code is 0 or 2 (1 only for an operating-system error), nothing
 escapes as a traceback, and every row read is either scored or rejected, never dropped.
+
+Private imports (allowed in ``tests/test_private_imports.py``): generates files from the contract's columns (_contract.columns).
 """
 
 from __future__ import annotations

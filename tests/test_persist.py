@@ -1,4 +1,7 @@
-"""Training writes a reproducible, checked scorecard directory; loading checks before trusting."""
+"""Training writes a reproducible, checked scorecard directory; loading checks before trusting.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests model files (_model.persist, _model.card, _model.scorecard).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 Each property runs at most 50 examples with no deadline, so the suite stays fast. The scorer is
 trained once in memory (``Scorer.fit`` on synthetic labelled firms): the default model may not
 exist yet, and a fitted scorer needs no model directory.
+
+Private imports (allowed in ``tests/test_private_imports.py``): property tests of the engine, scorecard, kernels and profile batches (_scoring, _model.scorecard, _contract.read, _rules.ruleset).
 """
 
 from __future__ import annotations

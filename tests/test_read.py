@@ -5,6 +5,8 @@ Every hand-made input in ``tests/fixtures/inputs`` is driven through all three. 
 of the error message, and the fragments must appear in the message in that order.
 
 Row numbers are as the user counts them: the header is row 1, the first firm row 2.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests reading in batches (_contract.read, _contract.validate, _contract.columns).
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Rendering a ScoreResult: HTML escaping, the waterfall's arithmetic, Markdown parity, JSON.
 
 The results come from the real :class:`~alignscore.Scorer` with its bundled rules and model.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rendering (_report.render), on a prior-only engine (_scoring.engine, _model.scorecard).
 """
 
 from __future__ import annotations

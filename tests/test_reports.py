@@ -1,4 +1,7 @@
-"""Writing reports: safe file names, nothing outside the directory, an index, atomic writes."""
+"""Writing reports: safe file names, nothing outside the directory, an index, atomic writes.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests report writing (_report.write).
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@
 the rule's reference, step and cap (``rd_intensity=5.4`` is (30% - 3%) / 5 points), to three
 decimals; a graded rule not listed must give 0 units. "Not fire" means any state but fired: not
 fired, not evaluable or not in effect.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rule states on parsed profiles (_rules.ruleset, _contract.profiles).
 """
 
 from __future__ import annotations

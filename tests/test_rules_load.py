@@ -3,6 +3,8 @@
 Each directory under ``tests/fixtures/rules/`` holds a copy of the shipped ``taxonomy.yaml`` plus
 one broken rule file (two for the duplicate id), and ``expected.txt``
 with the message :meth:`RuleSet.load` must give (from the file name on; the directory differs).
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rules loading on parsed profiles and YAML depth (_contract.profiles, _core.safe_yaml).
 """
 
 from __future__ import annotations

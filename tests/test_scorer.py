@@ -1,4 +1,7 @@
-"""Scorer: one path for one firm and a frame, exact contributions, the scikit-learn face."""
+"""Scorer: one path for one firm and a frame, exact contributions, the scikit-learn face.
+
+Private imports (allowed in ``tests/test_private_imports.py``): builds a prior-only engine (_scoring.engine, _model.scorecard) and checks notebook display registration (alignscore._show_results_in_notebooks).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The Tushare adapter on the real ``stock_basic.csv`` (docs/tushare-adapter.md)."""
+"""The Tushare adapter on the real ``stock_basic.csv`` (docs/tushare-adapter.md).
+
+Private imports (allowed in ``tests/test_private_imports.py``): checks the Tushare mapping against the contract's vocabulary (_contract.columns).
+"""
 
 from __future__ import annotations
 
