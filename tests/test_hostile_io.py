@@ -351,12 +351,14 @@ def _run(*args: str | Path, **kw) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_disk_full_is_one_line_and_exit_1(good: Path, model_dir: Path) -> None:
     proc = _run("score", good, "-o", "/dev/full", "--quiet", "--model", model_dir)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip() == "alignscore: /dev/full: no space left on device"
 
 
+@pytest.mark.slow
 def test_file_too_large_is_one_line_and_exit_1(tmp_path: Path, model_dir: Path) -> None:
     import resource
 

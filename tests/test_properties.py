@@ -265,6 +265,7 @@ def test_rule_file_order_does_not_change_rule_states(reordered_rulesets, frame: 
         np.testing.assert_array_equal(a[:, j], b[:, k], err_msg=rule.id)
 
 
+@pytest.mark.slow
 @FEW
 @given(S.profile_frames())
 def test_rule_file_order_does_not_change_scores(reordered_scorers, frame: pd.DataFrame) -> None:
@@ -299,6 +300,7 @@ def _via_json(typed: pd.DataFrame, directory: Path) -> pd.DataFrame:
     return read_firms(pd.DataFrame(records, columns=list(typed.columns)))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(), st.sampled_from(["csv", "parquet", "json"]))
 def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
@@ -308,6 +310,7 @@ def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
     pd.testing.assert_frame_equal(typed, back, check_exact=True)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(max_size=6), scorecards())
 def test_the_interval_s_variance_is_the_quadratic_form_of_the_fired_units(frame: pd.DataFrame, card: Scorecard) -> None:

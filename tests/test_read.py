@@ -571,6 +571,7 @@ def test_only_the_first_twenty_problems_are_listed(write_csv):
 TEN_MB = 10 * 2**20
 
 
+@pytest.mark.slow
 def test_ten_megabyte_field_is_too_long_for_its_row(write_csv):
     path = write_csv("name,sector\nA,ai\n" + "x" * TEN_MB + ",ai\nB,ai\n")
     report = validate_file(path)
