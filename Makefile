@@ -35,7 +35,7 @@ browser:
 
 test: $(BIN)/.installed browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m ""  # -m "" overrides the default's -m 'not slow': run all
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_score.py --rows 1000000

@@ -3,6 +3,8 @@
 Profiles are drawn as the text a CSV would hold: every contract column gets a valid value or a
 blank (unknown). :func:`labelled_frame` and :func:`build_model_dir` give tests a model without
 the default model in ``models/default/`` (trained elsewhere, and maybe not there yet).
+
+Private imports (allowed in ``tests/test_private_imports.py``): draws values from the contract's vocabulary (_contract.columns) and writes model folders (_model.persist), which the public API does not export.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from alignscore import RuleSet, synthetic_firms
 from alignscore._contract.columns import OWNERSHIPS, PROFILE_COLUMNS, PROVINCES, SECTORS, VENUES
-from alignscore._contract.synthetic import synthetic_firms
 from alignscore._model.persist import save_scorecard
-from alignscore._rules.ruleset import RuleSet
 
 AS_OF = "2023-06-30"
 
@@ -114,7 +115,7 @@ def labelled_frame(n: int = 160, seed: int = 7) -> tuple[pd.DataFrame, np.ndarra
 
 def fitted_scorer(rules: str | Path | None = None):
     """A :class:`~alignscore.Scorer` trained in memory on :func:`labelled_frame`."""
-    from alignscore._scoring.scorer import Scorer
+    from alignscore import Scorer
 
     frame, y = labelled_frame()
     return Scorer(rules=rules, as_of=AS_OF).fit(frame, y)

@@ -5,6 +5,8 @@ the tests are skipped when Chromium is missing (``apt-get install chromium``); i
 environment variable is set) a missing Chromium fails them, because CI must run them.
 
 Run only these: ``python -m pytest -m browser tests/test_browser.py``.
+
+Private imports (allowed in ``tests/test_private_imports.py``): checks the page against the report's sections and waterfall data (_report.render).
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._report.render import SECTIONS, render, waterfall_data
-from alignscore._report.write import write_reports
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
+from alignscore import Scorer, ScoreResult, render, write_reports
+from alignscore._report.render import SECTIONS, waterfall_data
 
 pytestmark = pytest.mark.browser
 

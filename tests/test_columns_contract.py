@@ -6,6 +6,8 @@ below has good values (with the value they must parse to) and bad values (with w
 must say was expected); the same raw value must give the same result through the file reader
 and through ``FirmProfile`` ("single declaration, never drift"), so each case goes through
 both paths in the same test.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests the column contract (_contract.columns, _contract.cells).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 import pydantic
 import pytest
 
+from alignscore import FirmProfile, read_firms
 from alignscore._contract.cells import category_key
 from alignscore._contract.columns import (
     CONTEXT_COLUMNS,
@@ -32,8 +35,6 @@ from alignscore._contract.columns import (
     Kind,
     column,
 )
-from alignscore._contract.firm import FirmProfile
-from alignscore._contract.validate import read_firms
 from alignscore.exceptions import ProfileValidationError
 
 DOC = Path(__file__).parents[1] / "docs" / "firm-profile.md"

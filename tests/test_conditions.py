@@ -2,6 +2,8 @@
 
 A node's result per row is 1 (fired), 0 (not fired) or -1 (not evaluable: an input is unknown);
 ``RuleSet.evaluate`` adds -2 for a rule outside its effective window.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rule conditions (_rules.conditions, _rules.schema, _rules.ruleset) on parsed profiles (_contract.profiles).
 """
 
 from __future__ import annotations

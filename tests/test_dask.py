@@ -13,8 +13,7 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from alignscore._contract.synthetic import synthetic_firms  # noqa: E402
-from alignscore._scoring.scorer import RESULT_COLUMNS, Scorer  # noqa: E402
+from alignscore import RESULT_COLUMNS, Scorer, synthetic_firms  # noqa: E402
 from alignscore.dask import read_firms_dask, score_dask, score_to_parquet  # noqa: E402
 
 pytestmark = pytest.mark.slow

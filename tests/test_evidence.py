@@ -2,6 +2,8 @@
 
 Quotes are compared after normalisation (whitespace, quote marks, dashes, and the repair of the
 mis-decoded seed 004), never after rewriting the seeds themselves.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests the seed evidence checks (_rules.evidence).
 """
 
 from __future__ import annotations

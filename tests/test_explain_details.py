@@ -3,6 +3,8 @@ learned weight, prior and units, and how the report shows them.
 
 The reference universe is recomputed here by scoring ``data/labelled_firms.csv`` with the same
 :class:`~alignscore.Scorer` the explanations come from.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests peer deciles (_scoring.explain) and the report's Markdown escaping and peer chart (_report.render).
 """
 
 from __future__ import annotations
@@ -17,12 +19,9 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from alignscore._core.resources import bundled
-from alignscore._report.render import md_escape, peer_chart_data, render
-from alignscore._rules.ruleset import RuleSet
+from alignscore import RuleSet, Scorer, ScoreResult, render
+from alignscore._report.render import md_escape, peer_chart_data
 from alignscore._scoring.explain import Peers
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "data" / "labelled_firms.csv"
@@ -160,7 +159,7 @@ def test_a_class_without_peers_has_no_deciles(scorer: Scorer) -> None:
 
 
 def test_severity_is_set_for_risk_rules_only(examples: list[ScoreResult]) -> None:
-    specs = {r.id: r.spec for r in RuleSet.load(bundled("rules")).rules}
+    specs = {r.id: r.spec for r in RuleSet.load(ROOT / "rules").rules}
     for result in examples:
         kinds = {o.kind for o in result.rules}
         assert kinds == {"favour", "risk"}
@@ -198,7 +197,7 @@ def test_report_shows_the_severity_of_risk_rules_that_did_not_fire(
 def test_weight_times_units_is_the_contribution(
     examples: list[ScoreResult], reference_results: list[ScoreResult]
 ) -> None:
-    ruleset = RuleSet.load(bundled("rules"))
+    ruleset = RuleSet.load(ROOT / "rules")
     rules = {r.id: r for r in ruleset.favour}
     learned: dict[str, tuple[float, float]] = {}
     graded_seen = yes_no_seen = 0

@@ -7,6 +7,8 @@ shows up here as a diff. When the change is intended, rewrite the files and revi
 
 Hashes and the version are masked before comparing, so retraining with identical results or a
 version bump does not fail the test; the rules directory (a machine-specific path) too.
+
+Private imports (allowed in ``tests/test_private_imports.py``): names golden files as the report writer does (_report.write).
 """
 
 from __future__ import annotations
@@ -18,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from alignscore._report.render import render
+from alignscore import Scorer, render
 from alignscore._report.write import safe_slug
-from alignscore._scoring.scorer import Scorer
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ALIGNSCORE_UPDATE_GOLDEN") == "1"

@@ -21,8 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
 
-from alignscore import unescape_formula
-from alignscore._contract.validate import read_firms
+from alignscore import read_firms, unescape_formula
 from alignscore.cli import app
 from alignscore.exceptions import InputWarning
 from tests import strategies

@@ -34,9 +34,10 @@ from alignscore import (
     OutputError,
     ProfileValidationError,
     Scorer,
+    read_firms,
     score_file,
+    validate_file,
 )
-from alignscore._contract.validate import read_firms, validate_file
 from alignscore.cli import app
 from tests import strategies
 
@@ -350,12 +351,14 @@ def _run(*args: str | Path, **kw) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_disk_full_is_one_line_and_exit_1(good: Path, model_dir: Path) -> None:
     proc = _run("score", good, "-o", "/dev/full", "--quiet", "--model", model_dir)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip() == "alignscore: /dev/full: no space left on device"
 
 
+@pytest.mark.slow
 def test_file_too_large_is_one_line_and_exit_1(tmp_path: Path, model_dir: Path) -> None:
     import resource
 
@@ -396,6 +399,7 @@ def test_existing_output_keeps_its_permissions(good: Path, tmp_path: Path, model
     assert out.read_text(encoding="utf-8").startswith('"name"')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
 def test_terminating_signals_leave_no_partial_file(signum: int, tmp_path: Path, model_dir: Path) -> None:
     source = tmp_path / "many.csv"
@@ -459,6 +463,7 @@ def test_version() -> None:
     assert result.output.strip() == f"alignscore {alignscore.__version__}"
 
 
+@pytest.mark.slow
 def test_stdin_and_stdout(model_dir: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "alignscore", "score", "-", "-o", "-", "--quiet", "--model", str(model_dir)],

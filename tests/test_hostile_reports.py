@@ -8,6 +8,8 @@
   long value with a marker;
 - ``explain --firm`` matches ignoring case, refuses an ambiguous name listing the candidates,
   lists each suggestion once, and names the real file.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests terminal/markup neutralising (_core.text), the index page (_report.render) and the manifest (_report.write).
 """
 
 from __future__ import annotations
@@ -24,11 +26,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the CLI in-process
 
-from alignscore import AmbiguousFirmError, Scorer, UnknownFirmError, synthetic_firms
+from alignscore import (
+    AmbiguousFirmError,
+    Scorer,
+    ScoreResult,
+    UnknownFirmError,
+    render,
+    synthetic_firms,
+    write_reports,
+)
 from alignscore._core.text import for_terminal, neutralise_json, neutralise_markup
-from alignscore._report.render import render, render_index
-from alignscore._report.write import MANIFEST, ReportSummary, write_reports
-from alignscore._scoring.result import ScoreResult
+from alignscore._report.render import render_index
+from alignscore._report.write import MANIFEST, ReportSummary
 from alignscore.cli import app
 from alignscore.exceptions import OutputError
 
@@ -146,6 +155,7 @@ def test_reports_are_streamed(tmp_path: Path, result: ScoreResult) -> None:
 # --- Ctrl-C -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigint_message_is_true_about_what_was_left(tmp_path: Path) -> None:
     source = tmp_path / "firms.csv"
     synthetic_firms(3000, seed=3).to_csv(source, index=False)
@@ -219,6 +229,7 @@ def test_neutral_helpers() -> None:
     assert for_terminal("x" * 10_000_000, limit=20) == "x" * 20 + "… (10,000,000 characters)"
 
 
+@pytest.mark.slow
 def test_validate_escapes_and_cuts(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     cell = "\x1b[2J" + RLO + "x" * 10_000_000

@@ -6,6 +6,8 @@ Models: a valid scorecard directory is built once, copied, and damaged (many dam
 manifest's hash, so the content checks alone must refuse them); :func:`load_scorecard_file`,
 ``Scorer(model=dir)`` and ``alignscore score --model dir`` must refuse it with
 :class:`ModelError` (exit code 2 on the CLI) before any number is used.
+
+Private imports (allowed in ``tests/test_private_imports.py``): forges model folders file by file (_model.persist).
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the brief: the CLI in-process
 
-from alignscore._core.resources import bundled
+from alignscore import RuleSet, Scorer
 from alignscore._model.persist import MANIFEST, SCORECARD, load_scorecard_file
-from alignscore._rules.ruleset import RuleSet
-from alignscore._scoring.scorer import Scorer
 from alignscore.cli import app
 from alignscore.exceptions import ModelError, RulesError
 from tests import strategies
 
+REPO = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "hostile"
 RULE_HEAD = """schema_version: 1
 rules:
@@ -53,7 +54,7 @@ rules:
 def _rules_with(tmp_path: Path, name: str, text: str) -> Path:
     directory = tmp_path / "rules"
     directory.mkdir()
-    for path in bundled("rules").glob("*.yaml"):
+    for path in (REPO / "rules").glob("*.yaml"):
         shutil.copy(path, directory / path.name)
     (directory / name).write_text(text, encoding="utf-8")
     return directory

@@ -4,6 +4,8 @@ Each case is the shipped ``rules/*.yaml`` copied into a temporary directory plus
 (``zz_hostile.yaml``, or a FIFO, device, directory or link in its place). Both
 :meth:`RuleSet.load` and :func:`check_rules` (``alignscore rules check``) must refuse it with
 the pinned message, naming the file, the key and the rule, in well under two seconds.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests seed lookup on hostile seed folders (_rules.evidence).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the CLI in-process
 
-from alignscore._core.resources import bundled
+from alignscore import RuleSet, check_rules
 from alignscore._rules.evidence import Seeds
-from alignscore._rules.lint import check_rules
-from alignscore._rules.ruleset import RuleSet
 from alignscore.cli import app
 from alignscore.exceptions import RulesError
+
+REPO = Path(__file__).resolve().parents[1]
 
 HEAD = """schema_version: 1
 rules:
@@ -46,7 +48,7 @@ def rule(weight: str = "0.5", condition: str = COND, extra: str = "") -> str:
 def _rules_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "rules"
     directory.mkdir()
-    for path in bundled("rules").glob("*.yaml"):
+    for path in (REPO / "rules").glob("*.yaml"):
         shutil.copy(path, directory / path.name)
     return directory
 
@@ -250,13 +252,13 @@ def test_rules_file_with_another_extension_is_not_skipped(tmp_path: Path, name: 
 @pytest.mark.parametrize("make", [_fifo, _device])
 def test_seed_that_is_not_a_regular_file(tmp_path: Path, make) -> None:
     seeds = tmp_path / "seeds"
-    shutil.copytree(bundled("seeds"), seeds)
+    shutil.copytree(REPO / "seeds", seeds)
     target = seeds / "002_0fc85509d937c681.txt"
     target.unlink()
     make(target)
     start = time.perf_counter()
     with pytest.raises(RulesError, match=r"002_0fc85509d937c681.txt: is a (FIFO|device).*seed articles must be regular files"):
-        RuleSet.load(bundled("rules"), seeds=seeds)
+        RuleSet.load(REPO / "rules", seeds=seeds)
     assert time.perf_counter() - start < 2.0
 
 

@@ -3,6 +3,8 @@ Arrow types go through ``alignscore validate`` and ``alignscore score --rejects`
 
 Whatever the input: the exit code is 0 or 2 (1 only for an operating-system error), nothing
 escapes as a traceback, and every row read is either scored or rejected, never dropped.
+
+Private imports (allowed in ``tests/test_private_imports.py``): generates files from the contract's columns (_contract.columns).
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ _PIECES = st.sampled_from([
 ])  # fmt: skip
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=st.one_of(st.binary(max_size=300), st.lists(_PIECES, max_size=60).map(b"".join)))
 def test_random_bytes(data: bytes, model_dir: Path) -> None:
@@ -108,6 +111,7 @@ _CELL = st.one_of(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     header=st.lists(_HEADER, min_size=1, max_size=6),
@@ -147,6 +151,7 @@ _ARRAYS = [
 ]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(
     columns=st.lists(

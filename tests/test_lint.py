@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from alignscore._core.resources import bundled
-from alignscore._rules.lint import check_rules, rules_table
-from alignscore._rules.ruleset import RuleSet
+from alignscore import RuleSet, check_rules, rules_table
 from alignscore.exceptions import RulesError
 
-RULES = bundled("rules")
+REPO = Path(__file__).resolve().parents[1]
+RULES = REPO / "rules"
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 
 QUOTE = {
@@ -94,7 +93,7 @@ def test_shipped_rules_are_clean():
 
 def test_shipped_rules_are_clean_given_explicitly(tmp_path: Path):
     shutil.copytree(RULES, tmp_path / "rules")
-    assert check_rules(tmp_path / "rules", bundled("seeds")) == []
+    assert check_rules(tmp_path / "rules", REPO / "seeds") == []
 
 
 def test_returns_rules_errors_with_file_and_rule(tmp_path: Path):

@@ -8,14 +8,14 @@ and weights on the whole market, not on firms like the labelled ones.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from alignscore import BANDS, NOT_RATED, Scorer, score_file
-from alignscore._core.resources import bundled
 
-UNIVERSE = bundled("data", "ashare-universe", "stock_basic.csv")
+UNIVERSE = Path(__file__).resolve().parents[1] / "data" / "ashare-universe" / "stock_basic.csv"
 
 
 @functools.lru_cache(maxsize=1)

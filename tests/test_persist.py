@@ -1,19 +1,30 @@
-"""Training writes a reproducible, checked scorecard directory; loading checks before trusting."""
+"""Training writes a reproducible, checked scorecard directory; loading checks before trusting.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests model files (_model.persist, _model.card, _model.scorecard).
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from alignscore import ModelError, ModelIntegrityError, RulesChangedWarning, Scorer, train_model
-from alignscore._core.resources import bundled
+from alignscore import (
+    ModelError,
+    ModelIntegrityError,
+    RulesChangedWarning,
+    RuleSet,
+    Scorer,
+    train_model,
+)
 from alignscore._model.persist import MANIFEST, SCORECARD, load_scorecard_file
-from alignscore._rules.ruleset import RuleSet
 from tests.labelled_frame import labelled_frame
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +44,7 @@ def model_dir(tmp_path_factory, data_csv):
     return out
 
 
+@pytest.mark.slow
 def test_training_is_byte_identical(tmp_path, data_csv, model_dir):
     again = tmp_path / "m2"
     train_model(data_csv, again, seed=0, repeats=1)
@@ -147,7 +159,7 @@ def test_a_scorecard_for_other_rules_is_refused(tmp_path, model_dir):
 
 def test_rules_changed_warns(tmp_path, model_dir):
     rules = tmp_path / "rules"
-    shutil.copytree(bundled("rules"), rules)
+    shutil.copytree(REPO / "rules", rules)
     path = rules / "sector.yaml"
     path.write_text(path.read_text() + "\n# a comment changes the hash\n")
     with pytest.warns(RulesChangedWarning, match="the model was trained with rules"):
@@ -166,6 +178,7 @@ def test_scoring_uses_the_file_s_numbers(model_dir):
     assert np.isclose(result.probability, 0.005 + 0.99 / (1 + np.exp(-result.log_odds)))
 
 
+@pytest.mark.slow
 def test_scoring_does_not_import_scikit_learn():
     import subprocess
     import sys
@@ -210,6 +223,7 @@ def test_an_in_memory_scorecard_with_nan_is_refused():
         dataclasses.replace(prior, covariance=np.full(prior.covariance.shape, np.inf))
 
 
+@pytest.mark.slow
 def test_training_reports_progress_up_to_its_total(tmp_path, data_csv):
     seen: list[tuple[int, int]] = []
     train_model(data_csv, tmp_path / "m", seed=0, repeats=1, progress=lambda done, total: seen.append((done, total)))

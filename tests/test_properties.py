@@ -3,6 +3,8 @@
 Each property runs at most 50 examples with no deadline, so the suite stays fast. The scorer is
 trained once in memory (``Scorer.fit`` on synthetic labelled firms): the default model may not
 exist yet, and a fitted scorer needs no model directory.
+
+Private imports (allowed in ``tests/test_private_imports.py``): property tests of the engine, scorecard, kernels and profile batches (_scoring, _model.scorecard, _contract.read, _rules.ruleset).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alignscore import NOT_RATED, Scorer
+from alignscore import NOT_RATED, Scorer, read_firms
 from alignscore._contract.read import iter_profiles
-from alignscore._contract.validate import read_firms
 from alignscore._core.resources import bundled
 from alignscore._model.scorecard import Scorecard
 from alignscore._rules.ruleset import TAXONOMY_FILE, RuleSet
@@ -82,6 +84,7 @@ def _scores(card: Scorecard, frame: pd.DataFrame) -> dict[str, np.ndarray]:
             "log_odds": arrays.log_odds, "contrib": arrays.rule_contrib, "coverage": arrays.coverage}
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_rows(), scorecards(), st.data())
 def test_absence_and_unknown_give_identical_scores(row: dict, card: Scorecard, data) -> None:
@@ -97,6 +100,7 @@ def test_absence_and_unknown_give_identical_scores(row: dict, card: Scorecard, d
     assert got["coverage"][1] >= got["coverage"][0]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(max_size=6), scorecards())
 def test_every_contribution_has_its_rules_declared_sign(frame: pd.DataFrame, card: Scorecard) -> None:
@@ -135,6 +139,7 @@ def test_each_rule_moves_the_score_only_in_its_declared_direction(row: dict, car
         assert directions or delta == 0
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(), scorecards())
 def test_every_score_is_bounded_and_inside_its_interval(frame: pd.DataFrame, card: Scorecard) -> None:
@@ -144,6 +149,7 @@ def test_every_score_is_bounded_and_inside_its_interval(frame: pd.DataFrame, car
     assert ((got["low"] <= got["score"]) & (got["score"] <= got["high"])).all()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames())
 def test_shipped_scores_are_bounded_with_intervals(frame: pd.DataFrame) -> None:
@@ -155,6 +161,7 @@ def test_shipped_scores_are_bounded_with_intervals(frame: pd.DataFrame) -> None:
     assert scored["coverage"].between(0.0, 1.0).all()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(max_size=4))
 def test_contributions_add_up_to_log_odds(frame: pd.DataFrame) -> None:
@@ -184,6 +191,7 @@ def test_learned_weights_keep_their_declared_signs() -> None:
 # --- order and repetition -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(min_size=2, max_size=8), st.randoms(use_true_random=False))
 def test_row_order_does_not_matter(frame: pd.DataFrame, rnd) -> None:
@@ -195,6 +203,7 @@ def test_row_order_does_not_matter(frame: pd.DataFrame, rnd) -> None:
     pd.testing.assert_frame_equal(straight, shuffled, check_exact=False, rtol=0, atol=1e-12)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames())
 def test_scoring_twice_gives_identical_output(frame: pd.DataFrame) -> None:
@@ -202,10 +211,14 @@ def test_scoring_twice_gives_identical_output(frame: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(scorer.score_frame(frame), scorer.score_frame(frame.copy()))
 
 
-@functools.lru_cache(maxsize=1)
-def _reordered_rules() -> tuple[Path, Path]:
-    """Two copies of the rules whose rule files load in opposite orders."""
-    root = Path(tempfile.mkdtemp(prefix="alignscore-rules-order-"))
+@pytest.fixture(scope="module")
+def reordered_rules(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two copies of the rules whose rule files load in opposite orders.
+
+    Module-scoped (Hypothesis refuses function-scoped fixtures under ``@given``), in pytest's
+    own temporary directory, which pytest cleans up.
+    """
+    root = tmp_path_factory.mktemp("rules-order")
     source = bundled("rules")
     fixed = {TAXONOMY_FILE}
     rule_files = sorted(p for p in source.glob("*.yaml") if p.name not in fixed)
@@ -221,27 +234,27 @@ def _reordered_rules() -> tuple[Path, Path]:
     return out[0], out[1]
 
 
-def test_reordered_rules_really_load_in_another_order() -> None:
-    forward, backward = _reordered_rulesets()
+def test_reordered_rules_really_load_in_another_order(reordered_rulesets) -> None:
+    forward, backward = reordered_rulesets
     assert [r.id for r in forward.rules] != [r.id for r in backward.rules]
     assert sorted(r.id for r in forward.rules) == sorted(r.id for r in backward.rules)
 
 
-@functools.lru_cache(maxsize=1)
-def _reordered_rulesets() -> tuple[RuleSet, RuleSet]:
-    forward, backward = _reordered_rules()
+@pytest.fixture(scope="module")
+def reordered_rulesets(reordered_rules) -> tuple[RuleSet, RuleSet]:
+    forward, backward = reordered_rules
     return RuleSet.load(forward), RuleSet.load(backward)
 
 
-@functools.lru_cache(maxsize=1)
-def _reordered_scorers():
-    return tuple(S.fitted_scorer(rules=d) for d in _reordered_rules())
+@pytest.fixture(scope="module")
+def reordered_scorers(reordered_rules):
+    return tuple(S.fitted_scorer(rules=d) for d in reordered_rules)
 
 
 @PROPERTY
 @given(S.profile_frames())
-def test_rule_file_order_does_not_change_rule_states(frame: pd.DataFrame) -> None:
-    forward, backward = _reordered_rulesets()
+def test_rule_file_order_does_not_change_rule_states(reordered_rulesets, frame: pd.DataFrame) -> None:
+    forward, backward = reordered_rulesets
 
     (batch,) = list(iter_profiles(frame))
     as_of = pd.Timestamp(S.AS_OF).date()
@@ -252,10 +265,11 @@ def test_rule_file_order_does_not_change_rule_states(frame: pd.DataFrame) -> Non
         np.testing.assert_array_equal(a[:, j], b[:, k], err_msg=rule.id)
 
 
+@pytest.mark.slow
 @FEW
 @given(S.profile_frames())
-def test_rule_file_order_does_not_change_scores(frame: pd.DataFrame) -> None:
-    forward, backward = _reordered_scorers()
+def test_rule_file_order_does_not_change_scores(reordered_scorers, frame: pd.DataFrame) -> None:
+    forward, backward = reordered_scorers
     a, b = forward.score_frame(frame), backward.score_frame(frame)
     np.testing.assert_allclose(a["score"], b["score"], rtol=0, atol=1e-9)
     assert a["band"].astype(str).tolist() == b["band"].astype(str).tolist()
@@ -286,6 +300,7 @@ def _via_json(typed: pd.DataFrame, directory: Path) -> pd.DataFrame:
     return read_firms(pd.DataFrame(records, columns=list(typed.columns)))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(), st.sampled_from(["csv", "parquet", "json"]))
 def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
@@ -295,6 +310,7 @@ def test_profile_round_trip(frame: pd.DataFrame, fmt: str) -> None:
     pd.testing.assert_frame_equal(typed, back, check_exact=True)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(S.profile_frames(max_size=6), scorecards())
 def test_the_interval_s_variance_is_the_quadratic_form_of_the_fired_units(frame: pd.DataFrame, card: Scorecard) -> None:

@@ -5,6 +5,8 @@ Every hand-made input in ``tests/fixtures/inputs`` is driven through all three. 
 of the error message, and the fragments must appear in the message in that order.
 
 Row numbers are as the user counts them: the header is row 1, the first firm row 2.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests reading in batches (_contract.read, _contract.validate, _contract.columns).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from alignscore import read_firms, validate_file
 from alignscore._contract import read as _read
 from alignscore._contract.columns import PROFILE_COLUMNS, Kind
 from alignscore._contract.read import iter_profiles
-from alignscore._contract.validate import adapter_for, read_firms, validate_file
+from alignscore._contract.validate import adapter_for
 from alignscore.exceptions import InputError, Problem, ProfileValidationError
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
@@ -568,6 +571,7 @@ def test_only_the_first_twenty_problems_are_listed(write_csv):
 TEN_MB = 10 * 2**20
 
 
+@pytest.mark.slow
 def test_ten_megabyte_field_is_too_long_for_its_row(write_csv):
     path = write_csv("name,sector\nA,ai\n" + "x" * TEN_MB + ",ai\nB,ai\n")
     report = validate_file(path)

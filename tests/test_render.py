@@ -1,6 +1,8 @@
 """Rendering a ScoreResult: HTML escaping, the waterfall's arithmetic, Markdown parity, JSON.
 
 The results come from the real :class:`~alignscore.Scorer` with its bundled rules and model.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rendering (_report.render), on a prior-only engine (_scoring.engine, _model.scorecard).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from alignscore import Scorer, ScoreResult
 from alignscore._report.render import (
     SECTIONS,
     TINY_CONTRIBUTION,
@@ -24,8 +27,6 @@ from alignscore._report.render import (
     render_index,
     waterfall_data,
 )
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
 
 AS_OF = "2023-06-30"
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -410,8 +411,8 @@ def test_templates_ship_with_the_package() -> None:
 
 
 def _prior_scorer() -> Scorer:
+    from alignscore import RuleSet
     from alignscore._model.scorecard import Scorecard
-    from alignscore._rules.ruleset import RuleSet
     from alignscore._scoring.engine import Engine
 
     ruleset = RuleSet.load()

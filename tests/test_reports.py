@@ -1,4 +1,7 @@
-"""Writing reports: safe file names, nothing outside the directory, an index, atomic writes."""
+"""Writing reports: safe file names, nothing outside the directory, an index, atomic writes.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests report writing (_report.write).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from urllib.parse import quote, unquote
 import pytest
 from markupsafe import escape
 
+from alignscore import Scorer, ScoreResult
 from alignscore._report.write import (
     MANIFEST,
     MAX_SLUG_LENGTH,
@@ -19,8 +23,6 @@ from alignscore._report.write import (
     write_reports,
     write_text,
 )
-from alignscore._scoring.result import ScoreResult
-from alignscore._scoring.scorer import Scorer
 from alignscore.exceptions import OutputError
 
 AS_OF = "2023-06-30"

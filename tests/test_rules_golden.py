@@ -6,6 +6,8 @@
 the rule's reference, step and cap (``rd_intensity=5.4`` is (30% - 3%) / 5 points), to three
 decimals; a graded rule not listed must give 0 units. "Not fire" means any state but fired: not
 fired, not evaluable or not in effect.
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rule states on parsed profiles (_rules.ruleset, _contract.profiles).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from alignscore import RuleSet
 from alignscore._contract.profiles import parse_table
-from alignscore._rules.ruleset import FIRED, STATE_NAMES, RuleSet
+from alignscore._rules.ruleset import FIRED, STATE_NAMES
 
 CASES_FILE = Path(__file__).parent / "golden" / "rules_cases.csv"
 EXPECTATIONS = ("must_fire", "must_not_fire", "graded_units")

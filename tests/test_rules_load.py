@@ -3,6 +3,8 @@
 Each directory under ``tests/fixtures/rules/`` holds a copy of the shipped ``taxonomy.yaml`` plus
 one broken rule file (two for the duplicate id), and ``expected.txt``
 with the message :meth:`RuleSet.load` must give (from the file name on; the directory differs).
+
+Private imports (allowed in ``tests/test_private_imports.py``): unit-tests rules loading on parsed profiles and YAML depth (_contract.profiles, _core.safe_yaml).
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from alignscore import RuleSet
 from alignscore._contract.profiles import parse_table
-from alignscore._core.resources import bundled
 from alignscore._core.safe_yaml import MAX_DEPTH
-from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import RulesError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
-RULES = bundled("rules")
+RULES = Path(__file__).resolve().parents[1] / "rules"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 MARKER = "@MARKER@"  # stands for a path the python_tag case would create if it ran
 

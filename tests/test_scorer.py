@@ -1,4 +1,7 @@
-"""Scorer: one path for one firm and a frame, exact contributions, the scikit-learn face."""
+"""Scorer: one path for one firm and a frame, exact contributions, the scikit-learn face.
+
+Private imports (allowed in ``tests/test_private_imports.py``): builds a prior-only engine (_scoring.engine, _model.scorecard) and checks notebook display registration (alignscore._show_results_in_notebooks).
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ from alignscore import (
     RuleSet,
     Scorer,
     UnknownFirmError,
+    synthetic_firms,
 )
-from alignscore._contract.synthetic import synthetic_firms
 from alignscore._model.scorecard import MIN_COVERAGE, Scorecard
 from alignscore._scoring.engine import Engine
 from tests.labelled_frame import labelled_frame
@@ -123,6 +126,7 @@ def test_too_little_known_is_not_rated_but_still_scored(prior_scorer):
     assert rated.band == "Strong tailwind"
 
 
+@pytest.mark.slow
 def test_reasons_are_facts_and_their_codes_match_score_frame(trained):
     scorer, frame, _ = trained
     firms = pd.concat([frame, synthetic_firms(300, seed=5)], ignore_index=True)

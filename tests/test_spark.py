@@ -35,8 +35,7 @@ else:
 
 from pyspark.sql import SparkSession  # noqa: E402
 
-from alignscore import Scorer, synthetic_firms  # noqa: E402
-from alignscore._scoring.scorer import RESULT_COLUMNS  # noqa: E402
+from alignscore import RESULT_COLUMNS, Scorer, synthetic_firms  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

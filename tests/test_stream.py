@@ -15,9 +15,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from alignscore import score_file, unescape_formula
-from alignscore._contract.synthetic import synthetic_firms
-from alignscore._scoring.scorer import RESULT_COLUMNS, Scorer
+from alignscore import RESULT_COLUMNS, Scorer, score_file, synthetic_firms, unescape_formula
 from alignscore.exceptions import ProfileValidationError
 
 AS_OF = "2023-06-30"

@@ -1,4 +1,7 @@
-"""The Tushare adapter on the real ``stock_basic.csv`` (docs/tushare-adapter.md)."""
+"""The Tushare adapter on the real ``stock_basic.csv`` (docs/tushare-adapter.md).
+
+Private imports (allowed in ``tests/test_private_imports.py``): checks the Tushare mapping against the contract's vocabulary (_contract.columns).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from alignscore import read_firms, validate_file
 from alignscore._contract.columns import PROFILE_COLUMNS, PROVINCES, SECTORS
-from alignscore._contract.validate import read_firms, validate_file
 from alignscore.exceptions import InputError, InputWarning, ProfileValidationError
 
 ROOT = Path(__file__).parents[1]

@@ -1,4 +1,7 @@
-"""Profiles from Tushare Pro tables (alignscore._contract.tushare_pro; docs/tushare-adapter.md)."""
+"""Profiles from Tushare Pro tables (alignscore._contract.tushare_pro; docs/tushare-adapter.md).
+
+Private imports (allowed in ``tests/test_private_imports.py``): checks built profiles against the contract's sectors (_contract.columns).
+"""
 
 from __future__ import annotations
 
