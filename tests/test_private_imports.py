@@ -17,6 +17,12 @@ TESTS = Path(__file__).parent
 
 #: Test modules allowed to import private modules, and why.
 ALLOWED: dict[str, str] = {
+    "test_explain_reads_once.py": "spies on the parser (_contract.read.parse_table) to prove a "
+    "file is parsed once",
+    "test_strict_policy.py": "reads the chunk size (_contract.read) to build a file whose bad "
+    "cells fall in two batches",
+    "test_rules_loader.py": "unit-tests the one rules loader (_rules.loader)",
+    "test_suggest.py": "unit-tests the one did-you-mean (_core.suggest)",
     "strategies.py": "draws values from the contract's vocabulary (_contract.columns) and "
     "writes model folders (_model.persist), which the public API does not export",
     "test_browser.py": "checks the page against the report's sections and waterfall data "

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alignscore._rules.lint import check_rules
+from alignscore import RuleSet, check_rules
 from alignscore._rules.loader import load_rules
-from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import RulesError
 from tests.test_lint import RULES, make_dir, rule
 
