@@ -35,6 +35,7 @@ browser:
 
 test: $(BIN)/.installed browser
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(BIN)/.installed
