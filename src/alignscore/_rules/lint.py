@@ -173,7 +173,7 @@ def _load_taxonomy(
     data = _load(path, problems)
     if data is _FAILED:
         return None
-    spec = _validate_all(TaxonomyFile, data, path, problems)
+    spec: TaxonomyFile | None = _validate_all(TaxonomyFile, data, path, problems)
     if spec is None:
         return None
     for sc in spec.sector_classes:
@@ -189,7 +189,7 @@ def _load_rule_file(
     data = _load(path, problems)
     if data is _FAILED:
         return []
-    spec = _validate_all(RuleFile, data, path, problems)
+    spec: RuleFile | None = _validate_all(RuleFile, data, path, problems)
     if spec is not None:
         rules: list[Rule] = list(spec.rules)
     else:  # keep checking the rules of a broken file that are fine on their own
