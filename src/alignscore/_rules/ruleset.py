@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -47,7 +47,7 @@ TAXONOMY_FILE = "taxonomy.yaml"
 
 #: Rule states in :attr:`RuleResults.states`.
 FIRED, NOT_FIRED, NOT_EVALUABLE, NOT_IN_EFFECT = 1, 0, -1, -2
-STATE_NAMES = {
+STATE_NAMES: dict[int, Literal["fired", "not fired", "not evaluable", "not in effect"]] = {
     FIRED: "fired",
     NOT_FIRED: "not fired",
     NOT_EVALUABLE: "not evaluable",

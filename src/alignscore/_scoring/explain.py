@@ -7,6 +7,7 @@ scoring path never comes through this module.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import numpy as np
 
@@ -312,6 +313,7 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
             continue
         scores = score_at(col.name, cands)
         bands = band_index(scores)  # the band by score alone: a lever changes evidence, not coverage
+        direction: Literal["up", "down"]
         for direction, target in (("up", band + 1), ("down", band - 1)):
             if not 0 <= target < len(BAND_NAMES):
                 continue

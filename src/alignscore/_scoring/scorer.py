@@ -141,7 +141,7 @@ class Scorer:
     def _engine(self) -> Engine:
         if hasattr(self, "engine_"):
             return self.engine_
-        cache = self.__dict__.setdefault("_cache", {})
+        cache: dict[tuple[object, ...], Engine] = self.__dict__.setdefault("_cache", {})
         key = ("engine", str(self.rules), str(self.model))
         if key not in cache:
             ruleset = RuleSet.load(self.rules)
@@ -155,7 +155,7 @@ class Scorer:
         return _as_date(self.as_of)
 
     def _peers(self) -> Peers | None:
-        cache = self.__dict__.setdefault("_cache", {})
+        cache: dict[tuple[object, ...], Peers | None] = self.__dict__.setdefault("_cache", {})
         key = ("peers", id(self.reference), str(self.rules), str(self.model), str(self.as_of))
         if key not in cache:
             ref = self.reference
@@ -227,7 +227,7 @@ class Scorer:
             return batch, self.result_columns(good)
 
         self._engine()  # load once, before the threads start
-        parts: dict[str, list] = {}
+        parts: dict[str, list[Any]] = {}
         for batch, columns in ordered_map(work, self._chunks(X)):
             good_mask = ~batch.bad
             for name, values in columns.items():
@@ -281,7 +281,7 @@ class Scorer:
         names_seen: dict[str, None] = {}
         for batch in self._batches(X):
             raise_on_problems(batch)
-            names = batch.values["name"].to_pylist()
+            names = batch.texts("name")
             rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
             names_seen.update(dict.fromkeys(n for n in names if n is not None))
             if rows:
@@ -342,7 +342,8 @@ class Scorer:
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         p = self.predict_proba(X)[:, 1]
-        return np.log(p) - np.log1p(-p)
+        log_odds: np.ndarray = np.log(p) - np.log1p(-p)
+        return log_odds
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
@@ -366,7 +367,7 @@ def _expand(values: Any, mask: np.ndarray) -> Any:
     return out
 
 
-def _concat(chunks: list) -> Any:
+def _concat(chunks: list[Any]) -> Any:
     """One result column from its batches: numbers, the band (a categorical with the five band
     names in order), or text (Arrow dictionary arrays, joined into a pandas string column)."""
     if isinstance(chunks[0], pa.DictionaryArray):
