@@ -29,7 +29,7 @@ def _field_type(col: Column) -> Any:
     if col.kind is Kind.TEXT:
         return str if col.required else (str | None)
     if col.kind is Kind.CATEGORY:
-        return Literal[col.vocabulary] | None  # type: ignore[valid-type]
+        return Literal[col.vocabulary] | None
     if col.kind is Kind.BOOLEAN:
         return bool | None
     if col.kind is Kind.INTEGER:

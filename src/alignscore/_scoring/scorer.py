@@ -238,12 +238,9 @@ class Scorer:
                     reasons[batch.bad] = batch.reasons()
                 parts.setdefault("rejected", []).append(reasons)
         results = pd.DataFrame({name: _concat(chunks) for name, chunks in parts.items()})
-        base = X if isinstance(X, pd.DataFrame) else None
-        if base is None:
-            return results
-        results.index = base.index
-        clash = [c for c in results.columns if c in base.columns]
-        return pd.concat([base.drop(columns=clash), results], axis=1)
+        results.index = X.index
+        clash = [c for c in results.columns if c in X.columns]
+        return pd.concat([X.drop(columns=clash), results], axis=1)
 
     #: Firms explained at a time by :meth:`iter_explain`: bounds memory, whatever the input size.
     EXPLAIN_BATCH = 256
