@@ -31,7 +31,7 @@ True
 """
 
 import sys as _sys
-from typing import TYPE_CHECKING
+import typing as _typing
 
 from ._contract.firm import FirmProfile
 from ._contract.synthetic import synthetic_firms
@@ -64,7 +64,7 @@ from .exceptions import (
     UnknownFirmError,
 )
 
-if TYPE_CHECKING:  # the lazily imported names below, typed for mypy and editors
+if _typing.TYPE_CHECKING:  # the lazily imported names below, typed for mypy and editors
     from ._model.card import evaluate_model, metrics_table, train_model
     from ._model.classifier import ScorecardClassifier
 
