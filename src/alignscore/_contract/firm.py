@@ -86,6 +86,7 @@ class _ProfileBase(BaseModel):
         return self.model_dump()
 
 
+# pydantic types create_model's fields only as literal keyword arguments; these are built per column
 FirmProfile = create_model(  # type: ignore[call-overload]
     "FirmProfile",
     __base__=_ProfileBase,

@@ -91,6 +91,7 @@ def _evidence(items) -> list[EvidenceQuote]:
 
 def _profile_value(profiles: Profiles, name: str, i: int) -> str | float | bool | int | None:
     value = python_value(column(name), profiles.values[name], i)
+    # python_value is typed object: it gives a date (shown as ISO text) or one of the types above
     return value.isoformat() if isinstance(value, dt.date) else value  # type: ignore[return-value]
 
 
