@@ -35,6 +35,7 @@ browser:
 
 test: $(BIN)/.installed browser
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q -m ""  # -m "" overrides the default's -m 'not slow': run all
 
 bench: $(BIN)/.installed

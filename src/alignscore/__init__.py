@@ -31,6 +31,7 @@ True
 """
 
 import sys as _sys
+import typing as _typing
 
 from ._contract.firm import FirmProfile
 from ._contract.synthetic import synthetic_firms
@@ -62,6 +63,10 @@ from .exceptions import (
     RulesError,
     UnknownFirmError,
 )
+
+if _typing.TYPE_CHECKING:  # the lazily imported names below, typed for mypy and editors
+    from ._model.card import evaluate_model, metrics_table, train_model
+    from ._model.classifier import ScorecardClassifier
 
 #: Public names whose modules import scikit-learn (about a second): imported on first use, so
 #: that scoring (and the CLI) starts without it.

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -174,8 +174,8 @@ def _input(input: Path, source: Source, as_of: str | None) -> Path | Any:
     return input
 
 
-def _formats(source: Source) -> str:
-    return "profile" if source is Source.tushare_pro else source.value
+def _formats(source: Source) -> Literal["profile", "tushare"]:
+    return "tushare" if source is Source.tushare else "profile"
 
 
 class ExtraColumns(StrEnum):

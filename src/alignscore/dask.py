@@ -137,7 +137,8 @@ def score_dask(
     scorer = scorer if scorer is not None else Scorer()
     scorer._engine()  # load (and check) rules and model once, on the client
     meta = result_meta(ddf._meta, errors)
-    return ddf.map_partitions(_score_partition, scorer, errors, meta=meta)
+    scored: dd.DataFrame = ddf.map_partitions(_score_partition, scorer, errors, meta=meta)
+    return scored
 
 
 def read_firms_dask(
@@ -152,16 +153,20 @@ def read_firms_dask(
     ``keep_default_na=False``): alignscore's parser decides what a cell means, exactly as for a
     single file. Extra keyword arguments go to ``dask.dataframe.read_csv`` / ``read_parquet``.
     """
-    dd = _dask_dataframe()
+    _dask_dataframe()  # a clear message if the dask extra is missing
+    import dask.dataframe as dd
+
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     names = [str(p) for p in items]
     if not names:
         raise ValueError("no files to read")
     if Path(names[0].rstrip("/*")).suffix.lower() in (".parquet", ".pq") or Path(names[0]).is_dir():
-        return dd.read_parquet(names if len(names) > 1 else names[0], **kwargs)
+        frame: dd.DataFrame = dd.read_parquet(names if len(names) > 1 else names[0], **kwargs)
+        return frame
     options: dict[str, Any] = {"dtype": str, "keep_default_na": False, "blocksize": blocksize}
     options.update(kwargs)
-    return dd.read_csv(names if len(names) > 1 else names[0], **options)
+    frame = dd.read_csv(names if len(names) > 1 else names[0], **options)
+    return frame
 
 
 def score_to_parquet(
@@ -176,7 +181,9 @@ def score_to_parquet(
 
     Extra keyword arguments go to ``dask.dataframe.DataFrame.to_parquet``. Returns ``out_dir``.
     """
-    dd = _dask_dataframe()
+    _dask_dataframe()  # a clear message if the dask extra is missing
+    import dask.dataframe as dd
+
     ddf = paths_or_ddf if isinstance(paths_or_ddf, dd.DataFrame) else read_firms_dask(paths_or_ddf)
     scored = score_dask(ddf, scorer, errors=errors)
     options: dict[str, Any] = {"write_index": False}

@@ -142,6 +142,7 @@ class Column:
 
 
 def _c(name: str, kind: Kind, meaning: str, **kw: object) -> Column:
+    # kw are Column's optional fields, each checked where the table below is written
     return Column(name, kind, meaning, **kw)  # type: ignore[arg-type]
 
 

@@ -30,7 +30,7 @@ def _field_type(col: Column) -> Any:
     if col.kind is Kind.TEXT:
         return str if col.required else (str | None)
     if col.kind is Kind.CATEGORY:
-        return Literal[col.vocabulary] | None  # type: ignore[valid-type]
+        return Literal[col.vocabulary] | None
     if col.kind is Kind.BOOLEAN:
         return bool | None
     if col.kind is Kind.INTEGER:
@@ -87,6 +87,7 @@ class _ProfileBase(BaseModel):
         return self.model_dump()
 
 
+# pydantic types create_model's fields only as literal keyword arguments; these are built per column
 FirmProfile = create_model(  # type: ignore[call-overload]
     "FirmProfile",
     __base__=_ProfileBase,

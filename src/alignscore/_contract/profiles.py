@@ -67,6 +67,14 @@ class Profiles:
     def has_labels(self) -> bool:
         return all(c.name in self.present for c in LABEL_COLUMNS[:1])
 
+    def texts(self, name: str) -> list[str | None]:
+        """A text column's values (text is kept as an Arrow array, numbers as numpy)."""
+        values = self.values[name]
+        if isinstance(values, np.ndarray):
+            raise TypeError(f"column {name!r} holds numbers, not text")
+        texts: list[str | None] = values.to_pylist()
+        return texts
+
     # --- problems ------------------------------------------------------------------------
 
     def problem_count(self) -> int:
@@ -138,10 +146,10 @@ class Profiles:
 
 def typed_series(col: Column, values: np.ndarray | pa.Array) -> pd.api.extensions.ExtensionArray:
     """One column's engine values as a pandas extension array."""
-    if col.kind is Kind.TEXT:
+    if not isinstance(values, np.ndarray):  # text, the one kind kept as an Arrow array
         return pd.array(values.to_pylist(), dtype="string")
     if col.kind is Kind.CATEGORY:
-        return pd.Categorical.from_codes(values, categories=list(col.vocabulary))
+        return pd.Categorical.from_codes(values, categories=pd.Index(col.vocabulary))
     if col.kind is Kind.BOOLEAN:
         mask = np.isnan(values)
         return pd.arrays.BooleanArray(np.nan_to_num(values).astype(bool), mask)

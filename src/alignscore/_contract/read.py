@@ -277,7 +277,8 @@ def _series_to_arrow(series: pd.Series) -> pa.Array:
 
 def _missing(value: object) -> bool:
     try:
-        return bool(pd.isna(value))
+        # any object may come here; pandas-stubs type pd.isna only for known scalar/array types
+        return bool(pd.isna(value))  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return False
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -69,11 +70,13 @@ def _dates(s: pd.Series) -> pd.Series:
 
 
 def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
+    numbers: pd.Series = pd.to_numeric(s, errors="coerce")
+    return numbers
 
 
 def _iso(ts: pd.Series) -> pd.Series:
-    return ts.dt.strftime("%Y-%m-%d").astype("string")
+    text: pd.Series = ts.dt.strftime("%Y-%m-%d").astype("string")
+    return text
 
 
 def _map_text(s: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -361,7 +364,8 @@ def _published(income: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     end = _dates(income["end_date"])
     g = pd.DataFrame({"ts_code": income["ts_code"], "end": end, "ann": _announced(income)})
     g = g[g["ann"].notna() & (g["ann"] <= as_of) & (g["end"].dt.month == 12) & (g["end"].dt.day == 31)]
-    return g.groupby(["ts_code", "end"])["ann"].min()
+    earliest: pd.Series = g.groupby(["ts_code", "end"])["ann"].min()
+    return earliest
 
 
 def _dedupe(frame: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -381,7 +385,10 @@ def _universe(basic: pd.DataFrame | None, tables: Mapping[str, pd.DataFrame]) ->
     return pd.concat([first.astype("string"), extra], ignore_index=True)
 
 
-def _reindex(per: pd.DataFrame | None, column: str, out: pd.DataFrame, dtype: str | None = None) -> pd.Series:
+def _reindex(
+    per: pd.DataFrame | None, column: str, out: pd.DataFrame,
+    dtype: Literal["boolean", "string", "Float64"] | None = None,
+) -> pd.Series:
     if per is None:
         return pd.Series(pd.NA if dtype else pd.NaT, index=out.index, dtype=dtype or "datetime64[ns]")
     values = per[column].reindex(out["ts_code"]).reset_index(drop=True)

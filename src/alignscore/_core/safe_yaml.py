@@ -119,7 +119,7 @@ class _Checker:
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 self.walk(item, f"{where}[{i}]", rule_id)
-        else:
+        elif isinstance(node, yaml.ScalarNode):
             self.scalar(node, where, rule_id)
 
     def mapping(self, node: yaml.MappingNode, where: str, rule_id: str | None) -> None:

@@ -29,9 +29,11 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import Tags
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -39,12 +41,16 @@ from threadpoolctl import threadpool_limits
 
 __all__ = ["DIRECTIONS", "ScorecardClassifier"]
 
+#: A coefficient's (lower, upper) bound; None is unbounded on that side.
+Bound = tuple[float | None, float | None]
+
 #: Allowed sign of each coefficient (the shipped scorecard uses only the first two: every rule
 #: declares its direction; ``free`` is for generic use of the estimator).
-DIRECTIONS = {"increasing": (0.0, None), "decreasing": (None, 0.0), "free": (None, None)}
+DIRECTIONS: dict[str, Bound] = {"increasing": (0.0, None), "decreasing": (None, 0.0), "free": (None, None)}
 
 
-class ScorecardClassifier(ClassifierMixin, BaseEstimator):
+# scikit-learn ships no type information, so its base classes are Any to mypy.
+class ScorecardClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Logistic regression on rule units, each weight within its sign, shrunk to a prior.
 
     Parameters
@@ -76,7 +82,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict = {  # noqa: RUF012 - scikit-learn's convention
+    _parameter_constraints: dict[str, list[object]] = {  # noqa: RUF012 - scikit-learn's convention
         "priors": ["array-like", None],
         "directions": [list, tuple, None],
         "shrinkage": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -101,14 +107,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+    def __sklearn_tags__(self) -> Tags:
+        tags: Tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
 
     # --- fitting ---------------------------------------------------------------------------
 
-    def _prior_and_bounds(self, p: int) -> tuple[np.ndarray, list]:
+    def _prior_and_bounds(self, p: int) -> tuple[np.ndarray, list[Bound]]:
         name = type(self).__name__
         prior = np.zeros(p) if self.priors is None else np.asarray(self.priors, dtype=np.float64)
         if prior.shape != (p,) or not np.isfinite(prior).all():
@@ -145,55 +151,61 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             )
         return scales
 
-    def fit(self, X, y, sample_weight=None) -> ScorecardClassifier:
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> ScorecardClassifier:
         """Fit on rule units ``X`` (finite, 0 where a rule did not fire) and binary ``y``."""
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        units: np.ndarray
+        units, labels = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(labels)
+        self.classes_, y_enc = np.unique(labels, return_inverse=True)
         if len(self.classes_) != 2:
             raise ValueError(
                 f"Only binary classification is supported. {type(self).__name__} got "
                 f"{len(self.classes_)} class(es): {self.classes_.tolist()}."
             )
-        w = _check_sample_weight(sample_weight, X)
-        prior, bounds = self._prior_and_bounds(X.shape[1])
-        precision = float(self.shrinkage) * self._scales(X.shape[1]) ** 2
+        w = _check_sample_weight(sample_weight, units)
+        prior, bounds = self._prior_and_bounds(units.shape[1])
+        precision = float(self.shrinkage) * self._scales(units.shape[1]) ** 2
         coef, intercept, self.n_iter_ = _fit(
-            X, y_enc.astype(np.float64), w, prior, bounds, precision, self.max_iter, self.tol
+            units, y_enc.astype(np.float64), w, prior, bounds, precision, self.max_iter, self.tol
         )
         self.coef_ = coef
         self.intercept_ = intercept
         self.prior_ = prior
-        self.covariance_ = _laplace_covariance(X, w, coef, intercept, precision)
+        self.covariance_ = _laplace_covariance(units, w, coef, intercept, precision)
         self.std_errors_ = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         return self
 
     # --- prediction ------------------------------------------------------------------------
 
-    def contributions(self, X) -> np.ndarray:
+    def contributions(self, X: ArrayLike) -> np.ndarray:
         """Per-rule log-odds terms (n x p): ``coef_ * units``."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X * self.coef_
+        units: np.ndarray = validate_data(self, X, reset=False, dtype=np.float64)
+        terms: np.ndarray = units * self.coef_
+        return terms
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Log-odds of the positive class: ``intercept_ + contributions(X).sum(axis=1)``."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self.intercept_ + X @ self.coef_
+        units: np.ndarray = validate_data(self, X, reset=False, dtype=np.float64)
+        log_odds: np.ndarray = self.intercept_ + units @ self.coef_
+        return log_odds
 
-    def predict_proba(self, X) -> np.ndarray:
-        p = expit(self.decision_function(X))
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        p: np.ndarray = expit(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
+        labels: np.ndarray = self.classes_[positive.astype(int)]
+        return labels
 
 
 def _fit(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, prior: np.ndarray, bounds: list,
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, prior: np.ndarray, bounds: list[Bound],
     precision: np.ndarray, max_iter: int, tol: float,
 ) -> tuple[np.ndarray, float, int]:
     """Minimise weighted log loss + 1/2 sum(precision * (coef - prior)^2) over (coef, intercept)."""

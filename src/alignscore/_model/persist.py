@@ -28,7 +28,7 @@ import json
 import math
 import platform
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -46,8 +46,8 @@ __all__ = [
     "save_scorecard",
 ]
 
-FORMAT_VERSION = 2
-SCORECARD = "scorecard.json"
+FORMAT_VERSION: Final = 2
+SCORECARD: Final = "scorecard.json"
 MANIFEST = "manifest.json"
 MAX_FILE_BYTES = 1 << 20  # both files are a few kilobytes; anything near a megabyte is not ours
 MAX_RULES = 1000

@@ -142,6 +142,7 @@ class Scorecard:
             shrinkage=self.shrinkage, fitted_intercept=self.fitted_intercept,
             rules_sha256=self.rules_sha256,
             weights=[
+                # d is a str from the rule's declared direction, which the schema limits to the Literal
                 ScorecardWeight(rule=i, direction=d, prior=float(p), weight=float(w), std_error=float(s))  # type: ignore[arg-type]
                 for i, d, p, w, s in zip(
                     self.ids, self.directions, self.priors, self.weights, self.std_errors, strict=True

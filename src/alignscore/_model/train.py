@@ -92,7 +92,7 @@ def training_data(profiles: Profiles, ruleset: RuleSet, as_of: dt.date) -> Train
     return TrainingData(
         units=np.ascontiguousarray(results.units.T),
         y=y.astype(int),
-        names=profiles.values["name"].to_pylist(),
+        names=[str(n) for n in profiles.texts("name")],
         groups=_groups(profiles),
         sector_class=results.values["sector_class"].astype(int),
         state_owned=np.isin(ownership, [0, 1, 2]).astype(float),  # central, local, state_invested
@@ -103,7 +103,7 @@ def training_data(profiles: Profiles, ruleset: RuleSet, as_of: dt.date) -> Train
 
 def _groups(profiles: Profiles) -> np.ndarray:
     """A group per firm: its shared label event where there is one, else the firm itself."""
-    names = np.asarray(profiles.values["name"].to_pylist(), dtype=object)
+    names = np.asarray(profiles.texts("name"), dtype=object)
     if EVENT_COLUMN not in profiles.raw.column_names:
         return np.arange(len(names))
     events = np.asarray(profiles.raw.column(EVENT_COLUMN).to_pylist(), dtype=object)
@@ -172,7 +172,7 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float | None]:
 def _summary(values: list[dict[str, float | None]]) -> dict[str, dict[str, float] | None]:
     out: dict[str, dict[str, float] | None] = {}
     for metric in ("roc_auc", "brier", "log_loss"):
-        got = [v[metric] for v in values if v[metric] is not None]
+        got = [value for v in values if (value := v[metric]) is not None]
         out[metric] = {"mean": round(float(np.mean(got)), 4), "sd": round(float(np.std(got)), 4)} if got else None
     return out
 

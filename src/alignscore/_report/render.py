@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -244,8 +245,8 @@ _SCORE_TICKS = (50, 20, 80, 1, 99, 5, 95, 40, 60, 10, 90, 30, 70, 2, 98)
 
 
 def _score_ticks(
-    lo: float, hi: float, px: Any, min_gap: float = 30.0, candidates: tuple = _SCORE_TICKS,
-    to_x: Any = score_log_odds,
+    lo: float, hi: float, px: Callable[[float], float], min_gap: float = 30.0,
+    candidates: tuple[float, ...] = _SCORE_TICKS, to_x: Callable[[float], float] = score_log_odds,
 ) -> list[dict[str, Any]]:
     kept: list[tuple[float, float]] = []
     for score in candidates:
@@ -561,9 +562,9 @@ def peer_chart_data(result: ScoreResult) -> dict[str, Any]:
     ]  # fmt: skip
     bands = []
     for k, (name, low, high) in enumerate(BANDS):
-        a, b = max(px(low), x0), min(px(high), x1)
-        if b > a:
-            bands.append({"x": a, "width": round(b - a, 2), "tone": k, "name": name})
+        left, right = max(px(low), x0), min(px(high), x1)
+        if right > left:
+            bands.append({"x": left, "width": round(right - left, 2), "tone": k, "name": name})
     return {
         "width": 860,
         "height": plot_bottom + 40,
@@ -686,7 +687,9 @@ def _fired_view(c: Contribution, outcome: RuleOutcome | None, quotes: _Quotes) -
     }
 
 
-def _drivers(result: ScoreResult, quotes: _Quotes) -> tuple[list, list, str | None]:
+def _drivers(
+    result: ScoreResult, quotes: _Quotes
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
     strengths: list[dict[str, Any]] = []
     concerns: list[dict[str, Any]] = []
     small = []

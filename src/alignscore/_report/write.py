@@ -292,6 +292,7 @@ def write_reports(
                 progress(1)
         if fmt == "html":
             links = [p.name for p in written]
+            # a ReportSummary has every attribute render_index reads of a ScoreResult (duck-typed)
             written.append(folder.write("index", "html", render_index(summaries, links)))  # type: ignore[arg-type]
             if progress is not None:
                 progress(1)

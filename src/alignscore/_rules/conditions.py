@@ -583,8 +583,9 @@ def _number_value(leaf: Leaf, ctype: ColumnType, file: str, rule_id: str) -> Any
     if listy != isinstance(raw, list):
         shape = "a list of numbers" if listy else "a single number"
         raise _fail(file, rule_id, f"operator {leaf.op!r} on {leaf.column!r} needs {shape}")
-    items = raw if isinstance(raw, list) else [raw]
-    if any(isinstance(x, bool) or not isinstance(x, int | float) for x in items):
+    given = raw if isinstance(raw, list) else [raw]
+    items = [x for x in given if isinstance(x, int | float) and not isinstance(x, bool)]
+    if len(items) != len(given):
         raise _fail(file, rule_id, f"{leaf.column!r} is a number column; got {raw!r}")
     if leaf.op == "between" and (len(items) != 2 or items[0] > items[1]):
         raise _fail(file, rule_id, f"'between' needs [low, high] with low ≤ high; got {raw!r}")

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -31,7 +31,7 @@ __all__ = ["STATE_NAMES", "TAXONOMY_FILE", "CompiledRule", "RuleResults", "RuleS
 
 #: Rule states in :attr:`RuleResults.states`.
 FIRED, NOT_FIRED, NOT_EVALUABLE, NOT_IN_EFFECT = 1, 0, -1, -2
-STATE_NAMES = {
+STATE_NAMES: dict[int, Literal["fired", "not fired", "not evaluable", "not in effect"]] = {
     FIRED: "fired",
     NOT_FIRED: "not fired",
     NOT_EVALUABLE: "not evaluable",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 from pydantic import model_validator as _model_validator
@@ -37,7 +37,7 @@ Op = Literal[
     "equals", "not_equals", "in", "not_in", "lt", "lte", "gt", "gte", "between",
     "is_true", "is_false", "is_unknown", "is_known",
 ]  # fmt: skip
-OPERATORS: tuple[str, ...] = Op.__args__  # type: ignore[attr-defined]
+OPERATORS: tuple[str, ...] = get_args(Op)
 
 Scalar = str | bool | int | float
 

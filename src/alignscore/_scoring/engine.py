@@ -139,7 +139,7 @@ class Engine:
             "score": out["score"],
             "score_low": out["score_low"],
             "score_high": out["score_high"],
-            "band": pd.Categorical.from_codes(out["band"].astype(np.int32), categories=BAND_CODES),
+            "band": pd.Categorical.from_codes(out["band"].astype(np.int32), categories=pd.Index(BAND_CODES)),
             "probability": out["probability"],
             "coverage": out["coverage"],
             "reasons": self._reason_text(keys),
@@ -187,8 +187,8 @@ class Engine:
     def risk_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         return self._risks(arrays.states.T[self.risk_idx])
 
-    def band_names(self, arrays: ScoreArrays) -> pd.Categorical:
-        return pd.Categorical.from_codes(arrays.band.astype(np.int32), categories=BAND_CODES)
+    def band_names(self, arrays: ScoreArrays) -> pd.Categorical[str]:
+        return pd.Categorical.from_codes(arrays.band.astype(np.int32), categories=pd.Index(BAND_CODES))
 
 
 def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.ndarray]:

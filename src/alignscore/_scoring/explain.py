@@ -7,6 +7,7 @@ scoring path never comes through this module.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import numpy as np
 
@@ -90,6 +91,7 @@ def _evidence(items) -> list[EvidenceQuote]:
 
 def _profile_value(profiles: Profiles, name: str, i: int) -> str | float | bool | int | None:
     value = python_value(column(name), profiles.values[name], i)
+    # python_value is typed object: it gives a date (shown as ISO text) or one of the types above
     return value.isoformat() if isinstance(value, dt.date) else value  # type: ignore[return-value]
 
 
@@ -312,6 +314,7 @@ def levers(engine: Engine, profiles: Profiles, i: int, as_of: dt.date, band: int
             continue
         scores = score_at(col.name, cands)
         bands = band_index(scores)  # the band by score alone: a lever changes evidence, not coverage
+        direction: Literal["up", "down"]
         for direction, target in (("up", band + 1), ("down", band - 1)):
             if not 0 <= target < len(BAND_NAMES):
                 continue

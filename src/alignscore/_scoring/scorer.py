@@ -192,7 +192,7 @@ class Scorer:
     def _engine(self) -> Engine:
         if hasattr(self, "engine_"):
             return self.engine_
-        cache = self.__dict__.setdefault("_cache", {})
+        cache: dict[tuple[object, ...], Engine] = self.__dict__.setdefault("_cache", {})
         key = ("engine", str(self.rules), str(self.model))
         if key not in cache:
             ruleset = RuleSet.load(self.rules)
@@ -206,7 +206,7 @@ class Scorer:
         return _as_date(self.as_of)
 
     def _peers(self) -> Peers | None:
-        cache = self.__dict__.setdefault("_cache", {})
+        cache: dict[tuple[object, ...], Peers | None] = self.__dict__.setdefault("_cache", {})
         key = ("peers", id(self.reference), str(self.rules), str(self.model), str(self.as_of))
         if key not in cache:
             ref = self.reference
@@ -278,7 +278,7 @@ class Scorer:
             return batch, self._result_columns(good)
 
         self._engine()  # load once, before the threads start
-        parts: dict[str, list] = {}
+        parts: dict[str, list[Any]] = {}
         for batch, columns in ordered_map(work, self._chunks(X)):
             if errors == "raise" and (not problems.add(batch) or problems.failed):
                 continue
@@ -292,12 +292,9 @@ class Scorer:
                 parts.setdefault("rejected", []).append(reasons)
         problems.raise_if_failed()
         results = pd.DataFrame({name: _concat(chunks) for name, chunks in parts.items()})
-        base = X if isinstance(X, pd.DataFrame) else None
-        if base is None:
-            return results
-        results.index = base.index
-        clash = [c for c in results.columns if c in base.columns]
-        return pd.concat([base.drop(columns=clash), results], axis=1)
+        results.index = X.index
+        clash = [c for c in results.columns if c in X.columns]
+        return pd.concat([X.drop(columns=clash), results], axis=1)
 
     #: Firms explained at a time by :meth:`iter_explain`: bounds memory, whatever the input size.
     EXPLAIN_BATCH = 256
@@ -334,7 +331,7 @@ class Scorer:
         out: list[ScoreResult] = []
         names_seen: dict[str, None] = {}
         for batch in strict(self._batches(X)):
-            names = batch.values["name"].to_pylist()
+            names = batch.texts("name")
             rows = [i for i, n in enumerate(names) if n is not None and _name_key(n) == key]
             names_seen.update(dict.fromkeys(n for n in names if n is not None))
             if rows:
@@ -450,7 +447,8 @@ class Scorer:
 
     def predict(self, X: Any) -> np.ndarray:
         """1 (favoured) where the probability is at least one half, else 0."""
-        return self.classes_[(self._log_odds_and_probability(X)[1] >= 0.5).astype(int)]
+        favoured = self._log_odds_and_probability(X)[1] >= 0.5
+        return np.where(favoured, self.classes_[1], self.classes_[0])
 
 
 def _expand(values: Any, mask: np.ndarray) -> Any:
@@ -471,7 +469,7 @@ def _expand(values: Any, mask: np.ndarray) -> Any:
     return out
 
 
-def _concat(chunks: list) -> Any:
+def _concat(chunks: list[Any]) -> Any:
     """One result column from its batches: numbers, the band (a categorical with the five band
     names in order), or text (Arrow dictionary arrays, joined into a pandas string column)."""
     if isinstance(chunks[0], pa.DictionaryArray):

@@ -115,7 +115,7 @@ class _Writer:
         self.kind = {".pq": ".parquet", ".ndjson": ".jsonl"}.get(suffix, suffix)
         self._writer: Any = None
         self._sink: Any = None
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[tuple[pa.Table, frozenset[str]] | None] = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -190,7 +190,7 @@ def _jsonl(table: pa.Table) -> bytes:
         elif not pa.types.is_nested(t):
             arr = csv_writable(arr)
         columns.append(arr)
-    frame = pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
+    frame: pd.DataFrame = pa.Table.from_arrays(columns, names=table.column_names).to_pandas()
     if not len(frame):
         return b""
     return frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).encode("utf-8")
@@ -302,7 +302,7 @@ def score_file(
         if reject_writer is not None:
             reject_writer.open(stack.enter_context(_sink(reject_path)))
             stack.callback(reject_writer.close)
-        batch = None
+        batch: Profiles  # the first chunk is always there, so the loop sets it
         for batch, table, safe, some in ordered_map(work, _chain(first, chunks)):
             covered |= some
             n_bad = int(batch.bad.sum()) + len(batch.structural)
@@ -355,7 +355,7 @@ def _rejects_table(batch: Any) -> pa.Table:
     """Bad rows as read (every column as text), with their row number and the reason."""
     bad = batch.take(batch.bad) if len(batch.bad) else batch
     names = batch.raw.column_names
-    columns: dict[str, list] = {"row": [], **{n: [] for n in names}, "reason": []}
+    columns: dict[str, list[object]] = {"row": [], **{n: [] for n in names}, "reason": []}
     raw = bad.raw
     reasons = batch.reasons()
     for k in range(raw.num_rows):
