@@ -448,7 +448,8 @@ class Scorer:
     def predict(self, X: Any) -> np.ndarray:
         """1 (favoured) where the probability is at least one half, else 0."""
         favoured = self._log_odds_and_probability(X)[1] >= 0.5
-        return np.where(favoured, self.classes_[1], self.classes_[0])
+        labels: np.ndarray = np.where(favoured, self.classes_[1], self.classes_[0])
+        return labels
 
 
 def _expand(values: Any, mask: np.ndarray) -> Any:
