@@ -122,3 +122,21 @@ def test_the_checker_sees_an_upward_arrow():
     graph = _graph()
     assert "alignscore._contract.columns" in graph["alignscore._rules.conditions"]
     assert _layer("alignscore._report.render") > _layer("alignscore._scoring.result")
+
+
+def test_readme_layout_names_every_module():
+    """README's Layout section is the module map: every module of the package is in it, under
+    its layer, and in its subpackage's docstring map."""
+    readme = (SRC.parents[1] / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    missing = []
+    for module, path in FILES.items():
+        if path.name == "__init__.py" and module != "alignscore":
+            continue
+        if f"`{path.name}`" not in layout:
+            missing.append(f"README: {module}")
+        if path.parent != SRC:
+            package_map = (path.parent / "__init__.py").read_text(encoding="utf-8")
+            if f"``{path.stem}``" not in package_map:
+                missing.append(f"{path.parent.name}/__init__.py: {path.stem}")
+    assert missing == []

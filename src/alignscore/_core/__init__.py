@@ -2,6 +2,7 @@
 exceptions.
 
 - ``vocabulary``: the bands, the sector classes and the log-odds-to-score scale, defined once.
+- ``suggest``: the one "did you mean": closest words by one documented cutoff.
 - ``safe_read``: reading a small regular file (a rules file, a seed) with a size cap.
 - ``safe_yaml``: YAML loaded safely and exactly (no aliases, duplicate keys or odd numbers).
 - ``atomic_write``: writing outputs through a temporary file renamed into place.
