@@ -103,7 +103,7 @@ def kernel_inputs(draw: st.DrawFn):
     weights = rng.choice([1.0, -1.0, 0.5, -0.5, 0.0, 0.1, 1e-12], r)
     evidence = rng.choice([0.0, 1.0, 0.7, 2.5], r)
     a = rng.normal(0.0, 1.0, (r, r))
-    return units, weights, states, evidence, float(draw(st.sampled_from([0.0, -0.3, 1.7]))), a @ a.T
+    return units, weights, states, evidence, float(draw(st.sampled_from([0.0, -0.0, -0.3, 1.7]))), a @ a.T
 
 
 @PROPERTY

@@ -157,7 +157,7 @@ class Engine:
         as a formula. Each distinct combination is turned into text once per batch; the column
         is an Arrow dictionary array, so no string is built per row.
         """
-        uniques, codes = np.unique(keys, return_inverse=True)
+        codes, uniques = pd.factorize(keys)
         return _text(codes, self._labels(uniques))
 
     def _labels(self, keys: np.ndarray) -> pa.Array:
@@ -210,7 +210,7 @@ def _patterns(digits: np.ndarray, widths: list[int]) -> tuple[np.ndarray, np.nda
         key = np.zeros(n, dtype=np.int64)
         for row, width in zip(digits, widths, strict=True):
             key = (key << width) | row
-        uniques, codes = np.unique(key, return_inverse=True)
+        codes, uniques = pd.factorize(key)
         count = len(uniques)
     else:  # compare each row's digits as one opaque value
         rows = np.ascontiguousarray(digits.T).view(f"V{k}").ravel()

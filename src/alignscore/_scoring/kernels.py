@@ -10,6 +10,8 @@ Rows are handled in blocks, so that the rules x rows working arrays stay small.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["BLOCK", "TINY", "decode_reasons", "quadratic_form", "reason_key", "score_rows", "top_drivers"]
@@ -19,19 +21,20 @@ BLOCK = 1 << 14
 TINY = 1e-12
 
 
-def top_drivers(contrib: np.ndarray, fired: np.ndarray, none: int, top: int) -> np.ndarray:
-    """The ranker: per row (columns of the rules x rows ``contrib``), the ``top`` strongest
-    favourable then the ``top`` strongest unfavourable fired contributions beyond ``TINY`` in
-    size, as rule indices (rows x 2*top, ``none`` where there are fewer). Of two equal
-    contributions the earlier rule comes first (``argmax`` takes the first maximum)."""
+def top_drivers(contrib: np.ndarray, none: int, top: int) -> np.ndarray:
+    """The ranker: per row (columns of the rules x rows ``contrib``, 0 where a rule did not
+    fire), the ``top`` strongest favourable then the ``top`` strongest unfavourable
+    contributions beyond ``TINY`` in size, as rule indices (rows x 2*top, ``none`` where there
+    are fewer). Of two equal contributions the earlier rule comes first (``argmax`` takes the
+    first maximum)."""
     n = contrib.shape[1]
     out = np.full((n, 2 * top), none, dtype=np.int64)
     if contrib.shape[0] == 0:  # no rules, no drivers
         return out
-    by_row = np.where(fired, contrib, np.nan).T.copy()  # rows x rules; NaN: not fired
+    by_row = contrib.T.copy()  # rows x rules
     for side in range(2):
-        sizes = -by_row if side else by_row.copy()
-        sizes[~(sizes > TINY)] = -np.inf  # NaN is neither favourable nor unfavourable
+        size = -by_row if side else by_row
+        sizes = np.where(size > TINY, size, -np.inf)  # NaN is neither favourable nor unfavourable
         rows = np.arange(n)
         for slot in range(top):
             best = np.argmax(sizes, axis=1)
@@ -79,22 +82,31 @@ def score_rows(
     log_odds = np.empty(n)
     coverage = np.empty(n)
     keys = np.empty(n, dtype=np.int64)
+    # Each sum adds every rule's term, 0.0 where the numba kernel skipped the rule. Adding 0.0
+    # changes nothing unless the running sum is -0.0, which a sum started at +0.0 (coverage)
+    # or at any baseline but -0.0 never is; a -0.0 baseline takes the skipping path.
+    skip = baseline == 0.0 and math.copysign(1.0, baseline) < 0
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
         st = states[:, start:stop]
         fired = st == 1
-        contrib = weights[:, None] * units[:, start:stop]
+        contrib = np.where(fired, weights[:, None] * units[:, start:stop], 0.0)
+        in_effect = np.where(st >= -1, evidence[:, None], 0.0)
+        evaluable = np.where(st >= 0, evidence[:, None], 0.0)
         lo = np.full(stop - start, float(baseline))
         num = np.zeros(stop - start)
         den = np.zeros(stop - start)
         for j in range(r):
-            np.add(lo, contrib[j], out=lo, where=fired[j])
-            np.add(den, evidence[j], out=den, where=st[j] >= -1)  # in effect
-            np.add(num, evidence[j], out=num, where=st[j] >= 0)  # evaluable
+            if skip:
+                np.add(lo, contrib[j], out=lo, where=fired[j])
+            else:
+                lo += contrib[j]
+            den += in_effect[j]
+            num += evaluable[j]
         log_odds[start:stop] = lo
         np.divide(num, den, out=num, where=den > 0)
         coverage[start:stop] = np.where(den > 0, num, 0.0)
-        keys[start:stop] = reason_key(top_drivers(contrib, fired, none, top), none)
+        keys[start:stop] = reason_key(top_drivers(contrib, none, top), none)
     return log_odds, coverage, keys
 
 
