@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +30,8 @@ sys.stderr.write("PROBE" + json.dumps({"code": code, "heavy": heavy}))
 """
 
 
-def _probe(*args: str) -> tuple[dict, str]:
-    code = PROBE.replace("ARGS", repr(list(args))).replace("HEAVY", repr(HEAVY))
+def _probe(*args: str, watch: tuple[str, ...] = HEAVY) -> tuple[dict, str]:
+    code = PROBE.replace("ARGS", repr(list(args))).replace("HEAVY", repr(watch))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     errors, report = proc.stderr.rsplit("PROBE", 1)
     return json.loads(report), proc.stdout + errors  # no arguments: the help goes to stderr
@@ -48,6 +49,15 @@ def test_a_command_s_help_imports_nothing_of_scoring() -> None:
     report, out = _probe("score", "--help")
     assert report["heavy"] in ([], ["pydantic"])  # typer itself converts options with pydantic
     assert "Score every firm in INPUT" in out
+
+
+def test_scoring_without_a_terminal_does_not_load_the_progress_bar(tmp_path) -> None:
+    firms = Path(__file__).resolve().parents[1] / "examples" / "firms.csv"
+    report, _ = _probe("score", str(firms), "-o", str(tmp_path / "out.csv"), "--as-of", "2024-06-30",
+                       watch=("rich", "pandas"))  # fmt: skip
+    assert report["code"] == 0
+    assert report["heavy"] == ["pandas"]  # pyarrow's first array imports pandas (apache/arrow#34994)
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") == 36  # the header and 35 firms
 
 
 def test_importing_the_package_imports_nothing_heavy() -> None:
