@@ -31,16 +31,20 @@ def top_drivers(contrib: np.ndarray, none: int, top: int) -> np.ndarray:
     out = np.full((n, 2 * top), none, dtype=np.int64)
     if contrib.shape[0] == 0:  # no rules, no drivers
         return out
-    by_row = contrib.T.copy()  # rows x rules
-    for side in range(2):
-        size = -by_row if side else by_row
-        sizes = np.where(size > TINY, size, -np.inf)  # NaN is neither favourable nor unfavourable
+    for side, sign in enumerate((1.0, -1.0)):
+        size = sign * contrib
+        candidate = size > TINY  # NaN is neither favourable nor unfavourable
+        rules = np.flatnonzero(candidate.any(axis=1))  # in order: argmax's ties still go first
+        if len(rules) == 0:
+            continue
+        # rows x the rules that drive this side somewhere in the block, -inf where not a driver
+        sizes = np.where(candidate[rules], size[rules], -np.inf).T.copy()
         rows = np.arange(n)
         for slot in range(top):
             best = np.argmax(sizes, axis=1)
             at = np.arange(len(rows))
             found = sizes[at, best] > TINY
-            out[rows[found], side * top + slot] = best[found]
+            out[rows[found], side * top + slot] = rules[best[found]]
             if slot + 1 < top:
                 sizes[at, best] = -np.inf
                 rows, sizes = rows[found], sizes[found]
