@@ -54,3 +54,25 @@ def test_report_benchmark_prints_time_memory_and_files(tmp_path: Path):
     assert re.search(r"wall time\s+[\d.]+ s", proc.stdout)
     assert re.search(r"peak memory\s+\d+ MiB", proc.stdout)
     assert re.search(r"files\s+32\n", proc.stdout)  # 30 reports, the index, the manifest
+
+
+STARTUP_SCRIPT = SCRIPT.with_name("bench_startup.py")
+
+
+@pytest.mark.slow
+def test_startup_benchmark_prints_every_command_and_target():
+    proc = subprocess.run(
+        [sys.executable, str(STARTUP_SCRIPT), "--runs", "1"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "median of 1 run(s) each" in out
+    for name in ("python -c pass", 'python -c "import pandas"', "alignscore --help", "alignscore --version",
+                 "alignscore score examples/firms.csv"):  # fmt: skip
+        line = next((x for x in out.splitlines() if x.startswith(name)), None)
+        assert line is not None, f"{name!r} missing from:\n{out}"
+        assert re.fullmatch(rf"{re.escape(name)}\s+[\d.]+\s+[\d.]+x\s+[\d.]+x", line), line
+    for target in ("alignscore --help within 0.3 s", "alignscore --version within 0.3 s",
+                   "alignscore score examples/firms.csv within 0.8 s"):  # fmt: skip
+        assert re.search(rf"(PASS|FAIL)  {re.escape(target)}\s+[\d.]+ s", out), target

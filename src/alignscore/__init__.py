@@ -30,59 +30,112 @@ Each subpackage's docstring maps its modules.
 True
 """
 
+import importlib as _importlib
 import sys as _sys
 import typing as _typing
 
-from ._contract.firm import FirmProfile
-from ._contract.synthetic import synthetic_firms
-from ._contract.tushare_pro import profiles_from_tushare
-from ._contract.tushare_tables import fetch_tushare_tables
-from ._contract.validate import ValidationReport, read_firms, validate_file
-from ._core.spreadsheet import unescape_formula
-from ._model.audit import AuditReport, audit_labelled, require_clean
-from ._report.render import render
-from ._report.write import write_reports, write_text
-from ._rules.lint import check_rules, rules_table
-from ._rules.ruleset import RuleSet
-from ._scoring.result import BAND_NAMES, BANDS, NOT_RATED, ScoreResult
-from ._scoring.scorer import RESULT_COLUMNS, Scorer
-from ._scoring.stream import StreamSummary, score_file
 from ._version import __version__
-from .exceptions import (
-    AlignScoreError,
-    AmbiguousFirmError,
-    FileSystemError,
-    InputError,
-    InputWarning,
-    LeakageError,
-    ModelError,
-    ModelIntegrityError,
-    OutputError,
-    ProfileValidationError,
-    RulesChangedWarning,
-    RulesError,
-    UnknownFirmError,
-)
 
-if _typing.TYPE_CHECKING:  # the lazily imported names below, typed for mypy and editors
+if _typing.TYPE_CHECKING:  # the real types, for type checkers; at run time each is imported on first use
+    from ._contract.firm import FirmProfile
+    from ._contract.synthetic import synthetic_firms
+    from ._contract.tushare_pro import profiles_from_tushare
+    from ._contract.tushare_tables import fetch_tushare_tables
+    from ._contract.validate import ValidationReport, read_firms, validate_file
+    from ._core.spreadsheet import unescape_formula
+    from ._core.vocabulary import BAND_NAMES, BANDS, NOT_RATED
+    from ._model.audit import AuditReport, audit_labelled, require_clean
     from ._model.card import evaluate_model, metrics_table, train_model
     from ._model.classifier import ScorecardClassifier
+    from ._report.render import render
+    from ._report.write import write_reports, write_text
+    from ._rules.lint import check_rules, rules_table
+    from ._rules.ruleset import RuleSet
+    from ._scoring.result import ScoreResult
+    from ._scoring.scorer import RESULT_COLUMNS, Scorer
+    from ._scoring.stream import StreamSummary, score_file
+    from .exceptions import (
+        AlignScoreError,
+        AmbiguousFirmError,
+        FileSystemError,
+        InputError,
+        InputWarning,
+        LeakageError,
+        ModelError,
+        ModelIntegrityError,
+        OutputError,
+        ProfileValidationError,
+        RulesChangedWarning,
+        RulesError,
+        UnknownFirmError,
+    )
 
-#: Public names whose modules import scikit-learn (about a second): imported on first use, so
-#: that scoring (and the CLI) starts without it.
+#: Where each public name lives. Nothing is imported until it is first used, so that
+#: ``import alignscore`` (and ``alignscore --help``) costs milliseconds, not the second that
+#: pandas, pyarrow, pydantic and scikit-learn take between them.
 _LAZY = {
-    "ScorecardClassifier": "._model.classifier",
+    "FirmProfile": "._contract.firm",
+    "synthetic_firms": "._contract.synthetic",
+    "profiles_from_tushare": "._contract.tushare_pro",
+    "fetch_tushare_tables": "._contract.tushare_tables",
+    "ValidationReport": "._contract.validate",
+    "read_firms": "._contract.validate",
+    "validate_file": "._contract.validate",
+    "unescape_formula": "._core.spreadsheet",
+    "AuditReport": "._model.audit",
+    "audit_labelled": "._model.audit",
+    "require_clean": "._model.audit",
     "evaluate_model": "._model.card",
     "metrics_table": "._model.card",
     "train_model": "._model.card",
-}
+    "ScorecardClassifier": "._model.classifier",
+    "render": "._report.render",
+    "write_reports": "._report.write",
+    "write_text": "._report.write",
+    "check_rules": "._rules.lint",
+    "rules_table": "._rules.lint",
+    "RuleSet": "._rules.ruleset",
+    "BAND_NAMES": "._core.vocabulary",
+    "BANDS": "._core.vocabulary",
+    "NOT_RATED": "._core.vocabulary",
+    "ScoreResult": "._scoring.result",
+    "RESULT_COLUMNS": "._scoring.scorer",
+    "Scorer": "._scoring.scorer",
+    "StreamSummary": "._scoring.stream",
+    "score_file": "._scoring.stream",
+    **dict.fromkeys(
+        (
+            "AlignScoreError", "AmbiguousFirmError", "FileSystemError", "InputError", "InputWarning",
+            "LeakageError", "ModelError", "ModelIntegrityError", "OutputError",
+            "ProfileValidationError", "RulesChangedWarning", "RulesError", "UnknownFirmError",
+        ),
+        ".exceptions",
+    ),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> object:
+    """PEP 562: import a public name's module on first use, and keep the name."""
+    if name == "exceptions":  # the error tree's module, as ``alignscore.exceptions``
+        return _importlib.import_module(".exceptions", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'alignscore' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def _show_results_in_notebooks() -> None:
     """In Jupyter, show a :class:`ScoreResult` as its HTML card.
 
     IPython's HTML formatter is given the type by name, so the result (a scoring-layer data
-    model) and its rendering (the report layer) need not know of each other.
+    model) and its rendering (the report layer) need not know of each other, and nothing is
+    imported until a result is shown.
     """
     ipython = _sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
@@ -91,23 +144,13 @@ def _show_results_in_notebooks() -> None:
         formatter.for_type_by_name("alignscore._scoring.result", "ScoreResult", _card)
 
 
-def _card(result: ScoreResult) -> str:
+def _card(result: "ScoreResult") -> str:
     from ._report.render import render_card
 
     return render_card(result)
 
 
 _show_results_in_notebooks()
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'alignscore' has no attribute {name!r}")
 
 __all__ = [
     "BANDS",

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+# The package imports each public name on first use, so this costs nothing until a command
+# runs: `--help` and `--version` never load pandas, pyarrow, pydantic or scikit-learn.
 import alignscore as api
 
 from ._core.text import for_terminal
@@ -31,12 +33,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, as click prints it: Rich's alone would double the time
 )
-rules_app = typer.Typer(help="Check and list the rules.", no_args_is_help=True)
+rules_app = typer.Typer(help="Check and list the rules.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
-data_app = typer.Typer(help="Check labelled data.", no_args_is_help=True)
+data_app = typer.Typer(help="Check labelled data.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(data_app, name="data")
-profiles_app = typer.Typer(help="Build firm profiles from other data sources.", no_args_is_help=True)
+profiles_app = typer.Typer(help="Build firm profiles from other data sources.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(profiles_app, name="profiles")
 
 

@@ -1,4 +1,7 @@
-"""Progress bars for the CLI (on standard error, only when it is a terminal)."""
+"""Progress bars for the CLI (on standard error, only when it is a terminal).
+
+Rich is imported only when a bar is shown: a command whose standard error is a pipe or a file
+(a script, a test, a benchmark) never pays for it."""
 
 from __future__ import annotations
 
@@ -6,17 +9,10 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["count_progress", "row_progress", "step_progress"]
 
@@ -24,6 +20,8 @@ __all__ = ["count_progress", "row_progress", "step_progress"]
 def _console(enabled: bool) -> Console | None:
     if not enabled or not sys.stderr.isatty():
         return None
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -36,6 +34,8 @@ def row_progress(path: Path, *, enabled: bool) -> Iterator[Callable[[int], None]
     if console is None:
         yield None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     columns = [
         SpinnerColumn(), TextColumn("scoring"), TextColumn("{task.completed:,.0f} rows"),
         TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn(),
@@ -61,6 +61,14 @@ def step_progress(what: str, *, enabled: bool) -> Iterator[Callable[[int, int], 
     if console is None:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(what, total=None)

@@ -1,8 +1,8 @@
 """The scoring core: the rules' units and the scorecard's weights, vectorised.
 
 Each favour rule is one input of the scorecard (see ``_scorecard.py``); scoring a batch is the
-rules' whole-array evaluation (``RuleSet.evaluate``), one product of weights and units, and one
-compiled pass (``_kernels.py``) for the sums, coverage and top drivers. The decomposition is
+rules' whole-array evaluation (``RuleSet.evaluate``), one product of weights and units, and
+whole-array passes (``kernels.py``) for the sums, coverage and top drivers. The decomposition is
 exact::
 
     log_odds = baseline + sum over favour rules r: weight_r * units_r
@@ -33,7 +33,7 @@ from alignscore._model.scorecard import Scorecard
 from alignscore._rules.ruleset import FIRED, RuleSet
 from alignscore.exceptions import RulesChangedWarning
 
-from .kernels import quadratic_form, score_rows
+from .kernels import decode_reasons, quadratic_form, score_rows
 
 __all__ = ["BAND_CUTS", "Engine", "ScoreArrays", "band_index"]
 
@@ -65,6 +65,7 @@ class ScoreArrays:
     rule_contrib: np.ndarray  # rows x favour rules
     units: np.ndarray  # rows x favour rules
     ctx: dict[str, np.ndarray]
+    reason_keys: np.ndarray  # int64 per row: the drivers ranked by the kernel (``Engine.drivers``)
 
 
 class Engine:
@@ -98,7 +99,7 @@ class Engine:
     # --- the vectorised path ---------------------------------------------------------------
 
     def _rows(self, states: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """log-odds, coverage and reason keys of a batch (the compiled per-row pass)."""
+        """log-odds, coverage and reason keys of a batch (the kernel's per-row pass)."""
         return score_rows(
             np.ascontiguousarray(units), self.weights, np.ascontiguousarray(states), self.evidence,
             self.baseline, len(self.contribution_ids), TOP_REASONS,
@@ -124,11 +125,11 @@ class Engine:
 
     def score(self, values: dict, as_of: dt.date) -> ScoreArrays:
         """Everything about a batch, with the full contribution matrices (for explanations)."""
-        results, out, _ = self._core(values, as_of)
+        results, out, keys = self._core(values, as_of)
         contrib = self.weights[:, None] * results.units  # favour rules x rows: what the kernel summed
         return ScoreArrays(
             out["log_odds"], out["probability"], out["score"], out["score_low"], out["score_high"],
-            out["band"], out["coverage"], results.states, contrib.T, results.units.T, results.values,
+            out["band"], out["coverage"], results.states, contrib.T, results.units.T, results.values, keys,
         )  # fmt: skip
 
     def columns(self, values: dict, as_of: dt.date) -> dict:
@@ -161,15 +162,12 @@ class Engine:
 
     def _labels(self, keys: np.ndarray) -> pa.Array:
         """The text of each distinct reason key, built column-wise by Arrow (no Python loop)."""
-        none = len(self.contribution_ids)
-        rest = np.asarray(keys, dtype=np.int64)
-        slots = []
-        for slot in range(2 * TOP_REASONS - 1, -1, -1):
-            pick = rest % (none + 1)
-            rest = rest // (none + 1)
-            words = self._up_words if slot < TOP_REASONS else self._down_words
-            slots.append(words.take(pa.array(pick)))
-        return _join(list(reversed(slots)), len(keys))
+        picks = decode_reasons(keys, len(self.contribution_ids), 2 * TOP_REASONS)
+        slots = [
+            (self._up_words if slot < TOP_REASONS else self._down_words).take(pa.array(picks[:, slot]))
+            for slot in range(2 * TOP_REASONS)
+        ]
+        return _join(slots, len(keys))
 
     def _risks(self, risk_states: np.ndarray) -> pa.DictionaryArray:
         pattern, patterns = _patterns((risk_states == FIRED).astype(np.uint8), [1] * len(risk_states))
@@ -180,9 +178,19 @@ class Engine:
         ]
         return _text(pattern, _join(parts, patterns.shape[0]))
 
+    def drivers(self, arrays: ScoreArrays, i: int) -> tuple[list[int], list[int]]:
+        """Row ``i``'s favourable then unfavourable drivers, strongest first, as indices of
+        favour rules: the one ranking (``kernels.top_drivers``) that the ``reasons`` column
+        also spells out."""
+        none = len(self.contribution_ids)
+        slots = decode_reasons(arrays.reason_keys[i : i + 1], none, 2 * TOP_REASONS)[0]
+        return (
+            [int(k) for k in slots[:TOP_REASONS] if k != none],
+            [int(k) for k in slots[TOP_REASONS:] if k != none],
+        )
+
     def reason_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
-        _, _, keys = self._rows(arrays.states.T[self.favour_idx], arrays.units.T)
-        return self._reason_text(keys)
+        return self._reason_text(arrays.reason_keys)
 
     def risk_codes(self, arrays: ScoreArrays) -> pa.DictionaryArray:
         return self._risks(arrays.states.T[self.risk_idx])

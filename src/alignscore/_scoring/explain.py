@@ -129,6 +129,7 @@ def _explain_one(
     card = engine.scorecard
     profile = {c.name: _profile_value(profiles, c.name, i) for c in PROFILE_COLUMNS}
     contributions: list[Contribution] = []
+    fired_favour: list[int] = []  # the favour-rule index of each contribution
     outcomes: list[RuleOutcome] = []
     fav_pos = {int(j): k for k, j in enumerate(engine.favour_idx)}
     for j, rule in enumerate(rs.rules):
@@ -150,6 +151,7 @@ def _explain_one(
         ))  # fmt: skip
         if k is not None and state == FIRED and value != 0.0:
             graded = rule.graded
+            fired_favour.append(k)
             contributions.append(Contribution(
                 id=spec.id, label=spec.title, fact=fact_of(rule, a.ctx, i), value=value,
                 units=units, weight=float(engine.weights[k]), prior=float(card.priors[k]),
@@ -157,12 +159,13 @@ def _explain_one(
                 input_value=_shown(_input_shown(profiles, a, graded.column, i)) if graded else None,
                 signal=spec.signal, rationale=spec.rationale, evidence=_evidence(spec.evidence),
             ))  # fmt: skip
+    by_favour_rule = {k: c for k, c in zip(fired_favour, contributions, strict=True)}
     contributions.sort(key=lambda c: -abs(c.value))
-    favourable = sorted((c for c in contributions if c.value > 0), key=lambda c: -c.value)[:3]
-    unfavourable = sorted((c for c in contributions if c.value < 0), key=lambda c: c.value)[:3]
+    # the drivers as the engine ranked them, so the reasons here are the `reasons` column's
+    favourable, unfavourable = engine.drivers(a, i)
     reasons = [
         Reason(code=c.id + ("+" if c.value > 0 else "-"), text=c.fact, value=c.value)
-        for c in favourable + unfavourable
+        for c in (by_favour_rule[k] for k in favourable + unfavourable)
     ]
     risk = [
         RiskFlag(id=r.spec.id, title=r.spec.title, severity=r.spec.severity or "low",
