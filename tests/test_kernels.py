@@ -21,11 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from alignscore import RuleSet, Scorer
 from alignscore._model.scorecard import Scorecard
-from alignscore._rules.ruleset import RuleSet
 from alignscore._scoring.engine import Engine
 from alignscore._scoring.kernels import TINY, decode_reasons, quadratic_form, reason_key, score_rows
-from alignscore._scoring.scorer import Scorer
 from tests import strategies as S
 from tests.test_properties import scorecards
 

@@ -17,6 +17,9 @@ TESTS = Path(__file__).parent
 
 #: Test modules allowed to import private modules, and why.
 ALLOWED: dict[str, str] = {
+    "test_kernels.py": "unit-tests the scoring kernel (_scoring.kernels) against the numba "
+    "kernel's golden outputs, on engines built from scorecards (_scoring.engine, _model.scorecard)",
+    "test_startup.py": "unit-tests the lazy public face's name table (alignscore._LAZY)",
     "test_explain_reads_once.py": "spies on the parser (_contract.read.parse_table) to prove a "
     "file is parsed once",
     "test_strict_policy.py": "reads the chunk size (_contract.read) to build a file whose bad "
