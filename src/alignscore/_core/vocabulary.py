@@ -8,6 +8,7 @@ A score is ``100 * (FLOOR + (1 - 2 FLOOR) * logistic(log_odds))``: never below 0
 from __future__ import annotations
 
 import math
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -18,6 +19,7 @@ __all__ = [
     "FLOOR",
     "NOT_RATED",
     "SECTOR_CLASSES",
+    "SectorClassName",
     "bounded_probability",
     "logistic",
     "logit",
@@ -39,8 +41,10 @@ NOT_RATED = "Not rated"
 #: Band names in code order: the five bands, then "Not rated" (code 5).
 BAND_CODES: tuple[str, ...] = (*BAND_NAMES, NOT_RATED)
 
-#: The taxonomy's classes of sector (``rules/taxonomy.yaml`` puts every sector in one).
-SECTOR_CLASSES: tuple[str, ...] = ("hard_tech", "state_priority", "soft_tech", "other")
+#: The taxonomy's classes of sector (``rules/taxonomy.yaml`` puts every sector in one); a
+#: sector class's code is its index here.
+SectorClassName = Literal["hard_tech", "state_priority", "soft_tech", "other"]
+SECTOR_CLASSES: tuple[str, ...] = get_args(SectorClassName)
 
 #: The least probability (and 1 - the most) a score may show.
 FLOOR = 0.005

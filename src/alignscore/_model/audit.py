@@ -72,6 +72,7 @@ from pydantic import BaseModel, ConfigDict
 from alignscore._contract.columns import PROFILE_COLUMNS, Kind
 from alignscore._contract.read import source_name
 from alignscore._contract.validate import read_firms
+from alignscore._core.vocabulary import SECTOR_CLASSES
 from alignscore.exceptions import InputError, LeakageError
 
 __all__ = [
@@ -364,7 +365,7 @@ def _explained_by_sector_mix(name: str, blank: np.ndarray, fav: np.ndarray, clas
     """
     gaps: list[str] = []
     compared = 0
-    for cls in ("hard_tech", "state_priority", "soft_tech", "other"):
+    for cls in SECTOR_CLASSES:
         inside = classes == cls
         n_f, n_d = int((inside & fav).sum()), int((inside & ~fav).sum())
         if n_f < MIN_FIRMS or n_d < MIN_FIRMS:

@@ -28,7 +28,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from alignscore._contract.profiles import Profiles
 from alignscore._contract.validate import raise_on_problems
-from alignscore._core.vocabulary import BANDS, FLOOR, bounded_probability
+from alignscore._core.vocabulary import BANDS, FLOOR, SECTOR_CLASSES, bounded_probability
 from alignscore._rules.ruleset import RuleSet
 from alignscore.exceptions import InputError
 
@@ -51,7 +51,6 @@ SHRINKAGE_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 #: Events before this date train the temporal split's model; events on or after it test it.
 TEMPORAL_CUT = dt.date(2022, 1, 1)
 SCORERS = ("hard_tech_only", "ownership_only", "prior_scorecard", "scorecard")
-SECTOR_CLASS_NAMES = ("hard_tech", "state_priority", "soft_tech", "other")
 #: Extra column of labelled data naming an event that labelled several firms at once (the 2021
 #: tutoring ban, say): such firms are not independent, so cross-validation keeps them together.
 EVENT_COLUMN = "label_event"
@@ -63,7 +62,7 @@ class TrainingData:
     y: np.ndarray
     names: list[str]
     groups: np.ndarray  # firms labelled by one shared event share a group
-    sector_class: np.ndarray  # code into SECTOR_CLASS_NAMES (-1 unknown)
+    sector_class: np.ndarray  # code into SECTOR_CLASSES (-1 unknown)
     state_owned: np.ndarray  # 1.0 for central/local SOE or state-invested
     event_dates: np.ndarray  # datetime64[D]
     hard_case: np.ndarray  # bool: the row is one of the deliberate hard cases
@@ -202,7 +201,7 @@ def evaluate(
         (r, split) for r in range(repeats)
         for split in _splitter(y, data.groups, seed + r, folds).split(data.units, y, data.groups)
     ]  # fmt: skip
-    loco = [c for c in range(len(SECTOR_CLASS_NAMES)) if (data.sector_class == c).any()]
+    loco = [c for c in range(len(SECTOR_CLASSES)) if (data.sector_class == c).any()]
     cut = np.datetime64(TEMPORAL_CUT, "D")
     total = len(splits) + len(loco) + 1
     done = 0
@@ -238,7 +237,7 @@ def evaluate(
     for c in loco:
         test = np.flatnonzero(data.sector_class == c)
         train = np.flatnonzero(data.sector_class != c)
-        row: dict[str, Any] = {"held_out": SECTOR_CLASS_NAMES[c], "firms": len(test), "favoured": int(y[test].sum())}
+        row: dict[str, Any] = {"held_out": SECTOR_CLASSES[c], "firms": len(test), "favoured": int(y[test].sum())}
         if len(np.unique(y[train])) == 2:
             row.update({k: _metrics(y[test], predict(train, test)) for k, predict in predictors.items()})
         rows.append(row)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from pydantic import model_validator as _model_validator
 
 from alignscore._core.suggest import best
+from alignscore._core.vocabulary import SectorClassName
 from alignscore.exceptions import RulesError
 
 __all__ = [
@@ -166,7 +167,7 @@ class RuleFile(_Strict):
 
 
 class SectorClass(_Strict):
-    class_: Literal["hard_tech", "state_priority", "soft_tech", "other"] = Field(alias="class")
+    class_: SectorClassName = Field(alias="class")
     title: str
     sectors: list[str] = Field(min_length=1)
     evidence: list[Evidence] = Field(default_factory=list)

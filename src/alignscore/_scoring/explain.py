@@ -13,7 +13,13 @@ import numpy as np
 
 from alignscore._contract.columns import PROFILE_COLUMNS, Kind, column
 from alignscore._contract.profiles import Profiles, python_value
-from alignscore._core.vocabulary import BAND_CODES, BAND_NAMES, NOT_RATED, score_log_odds
+from alignscore._core.vocabulary import (
+    BAND_CODES,
+    BAND_NAMES,
+    NOT_RATED,
+    SECTOR_CLASSES,
+    score_log_odds,
+)
 from alignscore._core.vocabulary import BANDS as BANDS_TABLE
 from alignscore._rules.ruleset import FIRED, STATE_NAMES
 from alignscore._version import __version__
@@ -178,7 +184,7 @@ def _explain_one(
     })  # fmt: skip
     score = float(a.score[i])
     sector_class_code = int(a.ctx["sector_class"][i])
-    classes = ("hard_tech", "state_priority", "soft_tech", "other")
+    classes = SECTOR_CLASSES
     overall = within = None
     deciles: list[float] = []
     deciles_in_class: list[float] = []
@@ -218,7 +224,7 @@ def _input_shown(profiles: Profiles, a: ScoreArrays, column_name: str, i: int) -
         return _profile_value(profiles, column_name, i)
     v = a.ctx[column_name][i]
     if column_name == "sector_class":
-        return ("hard_tech", "state_priority", "soft_tech", "other")[v] if v >= 0 else None
+        return SECTOR_CLASSES[v] if v >= 0 else None
     return None if np.isnan(v) else float(v)
 
 
